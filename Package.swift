@@ -1,0 +1,124 @@
+// swift-tools-version:6.3
+// StormDrill: a chaos and stress-test harness for campus food-delivery platforms.
+
+import PackageDescription
+
+/// Settings shared by every target: Swift 6 language mode (strict concurrency) plus upcoming features.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "stormdrill",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "stormdrill", targets: ["stormdrill"]),
+        .library(name: "StormDrillPlan", targets: ["StormDrillPlan"]),
+        .library(name: "StormDrillEngine", targets: ["StormDrillEngine"]),
+        .library(name: "StormDrillRunner", targets: ["StormDrillRunner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Plan model: JSON with source positions, validation with suggestions, durations, campus load shapes,
+        // the arrival schedule, templates and the seeded campus order generator. Pure: no I/O beyond reading.
+        .target(
+            name: "StormDrillPlan",
+            swiftSettings: swiftSettings
+        ),
+        // Load engine: NIO event loops, lean HTTP/1.1 client pipeline, journey runner, per-loop recorders.
+        .target(
+            name: "StormDrillEngine",
+            dependencies: [
+                "StormDrillPlan",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Report model (Codable, report.json is the source of truth) and its writers.
+        .target(
+            name: "StormDrillReport",
+            swiftSettings: swiftSettings
+        ),
+        // Analysis: turns engine measurements into report sections and the verdict. Pure functions.
+        .target(
+            name: "StormDrillAnalysis",
+            dependencies: [
+                "StormDrillPlan",
+                "StormDrillEngine",
+                "StormDrillReport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded campus take-out service that drills run against when no real target is at hand.
+        .target(
+            name: "CampusPlatform",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Drill orchestration: target start-up, engine, analysis, report files, lifecycle and signals.
+        .target(
+            name: "StormDrillRunner",
+            dependencies: [
+                "StormDrillPlan",
+                "StormDrillEngine",
+                "StormDrillAnalysis",
+                "StormDrillReport",
+                "CampusPlatform",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: argument parsing, exit codes and terminal progress, thin over the libraries.
+        .executableTarget(
+            name: "stormdrill",
+            dependencies: [
+                "StormDrillRunner",
+                "StormDrillPlan",
+                "StormDrillReport",
+                "CampusPlatform",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StormDrillTests",
+            dependencies: [
+                "stormdrill",
+                "StormDrillPlan",
+                "StormDrillEngine",
+                "StormDrillAnalysis",
+                "StormDrillReport",
+                "StormDrillRunner",
+                "CampusPlatform",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,146 @@
+import NIOCore
+import NIOPosix
+import StormDrillPlan
+import Synchronization
+
+/// Runs a plan's load against one target address on a set of event loops and returns what it measured.
+///
+/// Arrival `i` of the open model runs on loop `i mod n`; closed-model users are split over the loops. Each loop has
+/// its own connections and recorder, so the loops never synchronise until the results are merged at the end.
+public final class LoadEngine: Sendable {
+    /// Tuning that does not belong in a plan.
+    public struct Options: Sendable {
+        /// Event loops (threads) to generate load on; defaults to one per core.
+        public var eventLoops: Int
+        /// How long requests already sent may finish after `stop`.
+        public var stopGrace: TimeAmount
+
+        public init(eventLoops: Int = System.coreCount, stopGrace: TimeAmount = .seconds(5)) {
+            self.eventLoops = max(1, eventLoops)
+            self.stopGrace = stopGrace
+        }
+    }
+
+    public let compiled: CompiledPlan
+    public let address: SocketAddress
+    public let options: Options
+    private let group: MultiThreadedEventLoopGroup
+    private let tls: TLSProvider?
+    private let state = Mutex(State())
+
+    private struct State {
+        var workers: [NIOLoopBound<LoopWorker>] = []
+        var stopRequested: TimeAmount?
+        var started = false
+    }
+
+    /// - Parameters:
+    ///   - plan: a validated plan.
+    ///   - url: the target's URL (Host header, TLS); `address` is where to connect.
+    public init(plan: Plan, url: TargetURL, address: SocketAddress, options: Options = Options()) throws {
+        compiled = CompiledPlan(plan: plan, url: url)
+        self.address = address
+        self.options = options
+        group = MultiThreadedEventLoopGroup(numberOfThreads: options.eventLoops)
+        tls = url.isTLS ? try TLSProvider(host: url.host) : nil
+    }
+
+    deinit {
+        group.shutdownGracefully { _ in }
+    }
+
+    /// The connection pool size this engine uses for the plan.
+    public var connectionCount: Int {
+        LoadEngine.defaultConnections(for: compiled.plan)
+    }
+
+    /// The pool size when a plan does not set `target.connections`: enough keep-alive connections for the peak
+    /// rate at 250 ms of latency (clamped to 32…512) in the open model, one per user in the closed model.
+    public static func defaultConnections(for plan: Plan) -> Int {
+        if let c = plan.target.connections { return c }
+        switch plan.load {
+        case .open(let open):
+            return min(open.maxInFlight, max(32, min(512, Int((open.peakRate / 4).rounded(.up)))))
+        case .closed(let closed):
+            return closed.users
+        }
+    }
+
+    /// Runs the load from `start` (a point on the monotonic clock, shared with faults and probes) to its end, or
+    /// until `stop`. Never throws: target failures are measured, not raised.
+    public func run(startingAt start: NIODeadline) async -> DrillResult {
+        let loops = Array(group.makeIterator())
+        let n = loops.count
+        let total = connectionCount
+        let maxInFlight: Int
+        switch compiled.plan.load {
+        case .open(let open): maxInFlight = open.maxInFlight
+        case .closed(let closed): maxInFlight = closed.users
+        }
+        var futures: [EventLoopFuture<Void>] = []
+        var bounds: [NIOLoopBound<LoopWorker>] = []
+        for (i, loop) in loops.enumerated() {
+            let share = total / n + (i < total % n ? 1 : 0)
+            let inFlightShare = maxInFlight / n + (i < maxInFlight % n ? 1 : 0)
+            let compiled = self.compiled
+            let address = self.address
+            let tls = self.tls
+            let done = loop.makePromise(of: Void.self)
+            let bound = try? await loop.submit {
+                let worker = LoopWorker(
+                    loop: loop, index: i, partitions: n, compiled: compiled, address: address, tls: tls, start: start,
+                    connections: max(1, share), maxInFlight: max(1, inFlightShare), done: done)
+                loop.assumeIsolated().scheduleTask(deadline: start) { worker.begin() }
+                return NIOLoopBound(worker, eventLoop: loop)
+            }.get()
+            guard let bound else {
+                done.succeed(())
+                continue
+            }
+            bounds.append(bound)
+            futures.append(done.futureResult)
+        }
+        let pendingStop = state.withLock { s -> TimeAmount? in
+            s.workers = bounds
+            s.started = true
+            return s.stopRequested
+        }
+        if let grace = pendingStop { stop(grace: grace) }
+        for f in futures { try? await f.get() }
+        var merged = DrillResult()
+        for (i, b) in bounds.enumerated() {
+            if let part = try? await loops[i].submit({ b.value.result }).get() {
+                merged.merge(part)
+            }
+        }
+        return merged
+    }
+
+    /// Stops sending at once; requests on the wire get `grace` (default `options.stopGrace`). Safe from any thread,
+    /// also before `run` has started the loops.
+    public func stop(grace: TimeAmount? = nil) {
+        let grace = grace ?? options.stopGrace
+        let workers = state.withLock { s -> [NIOLoopBound<LoopWorker>] in
+            if !s.started { s.stopRequested = grace }
+            return s.workers
+        }
+        for w in workers {
+            w.eventLoop.execute { w.value.stop(grace: grace) }
+        }
+    }
+
+    /// Current counters summed over loops, for the progress line.
+    public func snapshot() async -> LiveSnapshot {
+        let workers = state.withLock { $0.workers }
+        var total = LiveSnapshot()
+        for w in workers {
+            if let s = try? await w.eventLoop.submit({ w.value.snapshot() }).get() { total.add(s) }
+        }
+        return total
+    }
+
+    /// Shuts the engine's event loops down.
+    public func shutdown() async {
+        try? await group.shutdownGracefully()
+    }
+}

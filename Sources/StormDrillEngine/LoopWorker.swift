@@ -1,0 +1,843 @@
+import NIOCore
+import NIOPosix
+import StormDrillPlan
+
+import struct Histogram.Histogram
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One event loop's share of a drill: its arrivals (or virtual users), its connections and its recorder.
+///
+/// Everything here runs on `loop` and nothing is shared with other loops, so the hot path takes no locks and hops
+/// nowhere: arrivals fire from loop timers, requests are rendered into reused buffers, responses are parsed in place
+/// and recorded into this loop's histograms. Results are merged once, at the end.
+final class LoopWorker {
+    enum Model {
+        case open(ArrivalSchedule.Iterator)
+        case closed(users: Int, thinkNanoseconds: Int64)
+    }
+
+    let loop: any EventLoop
+    let index: Int
+    let partitions: Int
+    let compiled: CompiledPlan
+    let address: SocketAddress
+    let tls: TLSProvider?
+    let start: NIODeadline
+    let loadNanoseconds: Int64
+    let maxInFlight: Int
+    let timeout: Int64
+    let bucketNanoseconds = DrillResult.bucketNanoseconds
+    private(set) var model: Model
+
+    // Journeys
+    private var slab: [JourneyState] = []
+    private var freeSlots: [Int] = []
+    private(set) var inFlight = 0
+    private var nextClosedOrder: UInt64 = 0
+
+    // Connections
+    private var connections: [Connection] = []
+    private var idle: [Int] = []
+    private var unconnected: [Int] = []
+    private var waiting = CircularBuffer<Int>(initialCapacity: 64)
+
+    // Schedule state
+    private var nextArrival: ArrivalSchedule.Arrival?
+    private var loadEnded = false
+    private var stopping = false
+    private var finished = false
+    let donePromise: EventLoopPromise<Void>
+
+    // Recording
+    var result = DrillResult()
+    private var currentLatencyBucket = -1
+    private var bucketLatencies = LatencyHistogram.makeCompact()
+    private var windowLatencies = LatencyHistogram.makeCompact()
+    private var scratch: ByteBuffer
+    private var lastCPUSampleWall: Int64 = 0
+    private var lastCPUSampleThread: Int64 = 0
+    private var saturatedRun = 0
+    private lazy var arrivalTimer = ArrivalTimer(worker: self)
+
+    init(
+        loop: any EventLoop, index: Int, partitions: Int, compiled: CompiledPlan, address: SocketAddress,
+        tls: TLSProvider?, start: NIODeadline, connections connectionCount: Int, maxInFlight: Int,
+        done: EventLoopPromise<Void>
+    ) {
+        self.loop = loop
+        self.index = index
+        self.partitions = partitions
+        self.compiled = compiled
+        self.address = address
+        self.tls = tls
+        self.start = start
+        self.maxInFlight = maxInFlight
+        timeout = compiled.timeoutNanoseconds
+        loadNanoseconds = compiled.plan.loadDuration.nanoseconds
+        donePromise = done
+        scratch = ByteBufferAllocator().buffer(capacity: 1024)
+        switch compiled.plan.load {
+        case .open(let open):
+            let schedule = ArrivalSchedule(load: open, seed: compiled.plan.seed)
+            model = .open(schedule.makeIterator(partition: index, of: partitions))
+        case .closed(let closed):
+            let share = closed.users / partitions + (index < closed.users % partitions ? 1 : 0)
+            model = .closed(users: share, thinkNanoseconds: closed.thinkTime.nanoseconds)
+        }
+        result.plannedLoadNanoseconds = loadNanoseconds
+        result.steps = Array(repeating: LatencyStats(), count: compiled.steps.count)
+        result.journeys = Array(repeating: LatencyStats(), count: compiled.plan.journeys.count)
+        result.generator.eventLoops = 1
+        for i in 0..<max(1, connectionCount) {
+            connections.append(Connection(id: i, worker: self))
+            unconnected.append(max(1, connectionCount) - 1 - i)
+        }
+    }
+
+    // MARK: - Clock
+
+    @inline(__always)
+    func offsetNow() -> Int64 {
+        Int64(NIODeadline.now().uptimeNanoseconds) - Int64(start.uptimeNanoseconds)
+    }
+
+    @inline(__always)
+    private func bucket(_ offset: Int64) -> Int {
+        let b = offset < 0 ? 0 : Int(offset / bucketNanoseconds)
+        if b >= result.timeline.count {
+            result.timeline.reserveCapacity(b + 64)
+            while result.timeline.count <= b { result.timeline.append(TimelineBucket()) }
+        }
+        return b
+    }
+
+    // MARK: - Start and stop
+
+    /// Schedules the first arrivals (or starts the users) and the housekeeping tick.
+    func begin() {
+        lastCPUSampleWall = Int64(NIODeadline.now().uptimeNanoseconds)
+        lastCPUSampleThread = LoopWorker.threadCPUNanoseconds()
+        scheduleTick()
+        switch model {
+        case .open(var iterator):
+            nextArrival = iterator.next()
+            model = .open(iterator)
+            scheduleNextArrival()
+        case .closed(let users, _):
+            for user in 0..<users {
+                launchClosedIteration(user: user, intended: 0)
+            }
+            loop.assumeIsolated().scheduleTask(deadline: start + .nanoseconds(loadNanoseconds)) { [self] in
+                endLoad(at: loadNanoseconds)
+            }
+            if users == 0 { endLoad(at: 0) }
+        }
+    }
+
+    /// Stops sending at once; journeys in flight get `grace` to finish, then are abandoned.
+    func stop(grace: TimeAmount) {
+        guard !stopping, !finished else { return }
+        stopping = true
+        result.stoppedEarly = true
+        let now = offsetNow()
+        // Nothing new is sent: journeys waiting for a connection, connecting or thinking end now; requests already
+        // on the wire get the grace period.
+        var onWire = Set<Int>()
+        for c in connections where c.journey >= 0 {
+            if c.state == .busy {
+                onWire.insert(c.journey)
+            } else {
+                c.journey = -1
+            }
+        }
+        waiting.removeAll()
+        for slot in slab.indices where slab[slot].active && !onWire.contains(slot) {
+            abandon(slot)
+        }
+        for id in idle { close(connections[id]) }
+        idle.removeAll()
+        if !loadEnded { endLoad(at: now) }
+        loop.assumeIsolated().scheduleTask(in: grace) { [self] in abandonAll() }
+        checkFinished()
+    }
+
+    private func endLoad(at offset: Int64) {
+        guard !loadEnded else { return }
+        loadEnded = true
+        result.loadEndedNanoseconds = offset
+        // Natural end: in-flight journeys may finish within their timeouts, plus a margin.
+        if !stopping {
+            let drain = TimeAmount.nanoseconds(timeout + 5_000_000_000)
+            loop.assumeIsolated().scheduleTask(in: drain) { [self] in abandonAll() }
+        }
+        checkFinished()
+    }
+
+    private func abandonAll() {
+        guard !finished else { return }
+        for c in connections where c.journey >= 0 {
+            c.journey = -1
+            if c.state == .busy { close(c) }
+        }
+        for slot in slab.indices where slab[slot].active {
+            abandon(slot)
+        }
+        waiting.removeAll()
+        checkFinished()
+    }
+
+    private func abandon(_ slot: Int) {
+        result.journeysAbandoned += 1
+        inFlight -= 1
+        releaseSlot(slot)
+    }
+
+    private func checkFinished() {
+        guard loadEnded, inFlight == 0, !finished else { return }
+        finished = true
+        flushLatencyBucket()
+        result.elapsedNanoseconds = offsetNow()
+        for c in connections {
+            c.closeRequested = true
+            c.channel?.close(promise: nil)
+        }
+        donePromise.succeed(())
+    }
+
+    // MARK: - Housekeeping tick
+
+    private static let tickInterval = TimeAmount.milliseconds(10)
+
+    private func scheduleTick() {
+        loop.assumeIsolated().scheduleTask(in: LoopWorker.tickInterval) { [self] in
+            guard !finished else { return }
+            tick()
+            scheduleTick()
+        }
+    }
+
+    private func tick() {
+        let now = offsetNow()
+        // Request timeouts: connections and the wait queue.
+        for c in connections where c.journey >= 0 && (c.state == .busy || c.state == .connecting) {
+            if now >= c.deadline {
+                let slot = c.journey
+                c.journey = -1
+                if c.state == .busy { close(c) }
+                failStep(slot, .timeout, now: now)
+            }
+        }
+        while let head = waiting.first, slab[head].stepIntended + timeout <= now {
+            waiting.removeFirst()
+            slab[head].waiting = false
+            failStep(head, .timeout, now: now)
+        }
+        // In-flight gauge and CPU sampling.
+        let b = bucket(now)
+        result.timeline[b].inFlightMax = max(result.timeline[b].inFlightMax, inFlight)
+        let wall = Int64(NIODeadline.now().uptimeNanoseconds)
+        if wall - lastCPUSampleWall >= 1_000_000_000 {
+            let cpu = LoopWorker.threadCPUNanoseconds()
+            let busy = Double(cpu - lastCPUSampleThread) / Double(wall - lastCPUSampleWall)
+            result.generator.cpuBusyMax = max(result.generator.cpuBusyMax, min(1, busy))
+            saturatedRun = busy >= 0.95 ? saturatedRun + 1 : 0
+            result.generator.saturatedSecondsRun = max(result.generator.saturatedSecondsRun, saturatedRun)
+            lastCPUSampleWall = wall
+            lastCPUSampleThread = cpu
+        }
+    }
+
+    static func threadCPUNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    // MARK: - Open model arrivals
+
+    private func scheduleNextArrival() {
+        guard let next = nextArrival, !stopping else {
+            if nextArrival == nil { endLoad(at: loadNanoseconds) }
+            return
+        }
+        _ = try? loop.assumeIsolated().scheduleCallback(at: start + .nanoseconds(next.offset), handler: arrivalTimer)
+    }
+
+    func arrivalsDue() {
+        guard !stopping, case .open(var iterator) = model else { return }
+        var now = offsetNow()
+        while let arrival = nextArrival, arrival.offset <= now {
+            result.arrivalsScheduled += 1
+            _ = result.generator.lag.record(LatencyHistogram.microseconds(nanoseconds: now - arrival.offset))
+            if inFlight >= maxInFlight {
+                result.dropped += 1
+                result.errors.add(.dropped)
+                result.timeline[bucket(now)].dropped += 1
+            } else {
+                let journey = compiled.journey(forOrder: arrival.index)
+                launchJourney(journey, order: arrival.index, intended: arrival.offset, user: -1, now: now)
+            }
+            nextArrival = iterator.next()
+            now = offsetNow()
+        }
+        model = .open(iterator)
+        scheduleNextArrival()
+    }
+
+    // MARK: - Closed model users
+
+    private func launchClosedIteration(user: Int, intended: Int64) {
+        guard !loadEnded, !stopping else { return }
+        let now = offsetNow()
+        _ = result.generator.lag.record(LatencyHistogram.microseconds(nanoseconds: now - intended))
+        let order = nextClosedOrder * UInt64(partitions) + UInt64(index)
+        nextClosedOrder += 1
+        launchJourney(compiled.journey(forOrder: order), order: order, intended: intended, user: user, now: now)
+    }
+
+    // MARK: - Journeys
+
+    private func allocateSlot() -> Int {
+        if let slot = freeSlots.popLast() { return slot }
+        slab.append(JourneyState(extractSlots: compiled.maxExtractSlots))
+        return slab.count - 1
+    }
+
+    private func releaseSlot(_ slot: Int) {
+        slab[slot].active = false
+        slab[slot].waiting = false
+        slab[slot].generation &+= 1
+        freeSlots.append(slot)
+    }
+
+    private func launchJourney(_ journey: Int, order: UInt64, intended: Int64, user: Int, now: Int64) {
+        let slot = allocateSlot()
+        slab[slot].active = true
+        slab[slot].journey = journey
+        slab[slot].step = compiled.journeyFirstStep[journey]
+        slab[slot].lastStep = compiled.journeyFirstStep[journey] + compiled.journeyStepCount[journey] - 1
+        slab[slot].order = compiled.generator.order(at: order)
+        slab[slot].intendedStart = intended
+        slab[slot].stepIntended = intended
+        slab[slot].serviceTotal = 0
+        slab[slot].user = user
+        slab[slot].extracts.reset()
+        inFlight += 1
+        result.journeysStarted += 1
+        let b = bucket(now)
+        result.timeline[b].journeysStarted += 1
+        result.timeline[b].inFlightMax = max(result.timeline[b].inFlightMax, inFlight)
+        startStep(slot, now: now)
+    }
+
+    private func startStep(_ slot: Int, now: Int64) {
+        if let id = idle.popLast() {
+            send(connections[id], slot: slot, now: now)
+        } else if let id = unconnected.popLast() {
+            connect(connections[id], for: slot)
+        } else {
+            slab[slot].waiting = true
+            waiting.append(slot)
+        }
+    }
+
+    /// A step finished. `error` nil means it succeeded and the journey moves on.
+    private func finishStep(_ slot: Int, error: ErrorClass?, now: Int64) {
+        let step = slab[slot].step
+        if let error {
+            endJourney(slot, error: error, now: now)
+            return
+        }
+        if step >= slab[slot].lastStep {
+            endJourney(slot, error: nil, now: now)
+            return
+        }
+        slab[slot].step = step + 1
+        let think = compiled.steps[step].thinkNanoseconds
+        if think > 0 && !stopping {
+            slab[slot].stepIntended = now + think
+            let generation = slab[slot].generation
+            loop.assumeIsolated().scheduleTask(deadline: start + .nanoseconds(now + think)) { [self] in
+                guard slab[slot].active, slab[slot].generation == generation else { return }
+                if stopping {
+                    abandon(slot)
+                    checkFinished()
+                    return
+                }
+                startStep(slot, now: offsetNow())
+            }
+        } else if stopping {
+            abandon(slot)
+            checkFinished()
+        } else {
+            slab[slot].stepIntended = now
+            startStep(slot, now: now)
+        }
+    }
+
+    /// A step failed without a response (timeout, connection error): count it and end the journey.
+    private func failStep(_ slot: Int, _ error: ErrorClass, now: Int64, message: String? = nil) {
+        guard slab[slot].active else { return }
+        let step = slab[slot].step
+        result.requestsFailed += 1
+        result.requests.count += 1
+        result.requests.errors.add(error)
+        result.steps[step].count += 1
+        result.steps[step].errors.add(error)
+        result.timeline[bucket(now)].errors += 1
+        if let message { sample(error, message) }
+        finishStep(slot, error: error, now: now)
+    }
+
+    private func endJourney(_ slot: Int, error: ErrorClass?, now: Int64) {
+        let j = slab[slot].journey
+        let b = bucket(now)
+        result.journeys[j].count += 1
+        if let error {
+            result.journeysFailed += 1
+            result.errors.add(error)
+            result.journeys[j].errors.add(error)
+            result.timeline[b].journeysFailed += 1
+        } else {
+            result.journeysOk += 1
+            result.journeys[j].ok += 1
+            result.timeline[b].journeysOk += 1
+            _ = result.journeys[j].latency.record(
+                LatencyHistogram.microseconds(nanoseconds: now - slab[slot].intendedStart))
+            _ = result.journeys[j].service.record(
+                LatencyHistogram.microseconds(nanoseconds: slab[slot].serviceTotal))
+        }
+        let user = slab[slot].user
+        inFlight -= 1
+        releaseSlot(slot)
+        if user >= 0, !loadEnded, !stopping, case .closed(_, let think) = model {
+            if think > 0 {
+                let intended = now + think
+                loop.assumeIsolated().scheduleTask(deadline: start + .nanoseconds(intended)) { [self] in
+                    launchClosedIteration(user: user, intended: intended)
+                }
+            } else if error != nil {
+                // Restart on the next loop turn so a target that fails instantly cannot recurse the stack.
+                loop.assumeIsolated().execute { [self] in launchClosedIteration(user: user, intended: now) }
+            } else {
+                launchClosedIteration(user: user, intended: now)
+            }
+        }
+        checkFinished()
+    }
+
+    private func sample(_ error: ErrorClass, _ message: String) {
+        guard result.errorSamples.count < DrillResult.maximumErrorSamples else { return }
+        let text = "\(error.key): \(message)".prefix(DrillResult.maximumErrorSampleLength)
+        if !result.errorSamples.contains(String(text)) { result.errorSamples.append(String(text)) }
+    }
+
+    // MARK: - Connections
+
+    private func connect(_ c: Connection, for slot: Int) {
+        c.state = .connecting
+        c.journey = slot
+        c.deadline = slab[slot].stepIntended + timeout
+        c.closeRequested = false
+        result.generator.connectionsOpened += 1
+        let bound = NIOLoopBound(c, eventLoop: loop)
+        let tls = self.tls
+        let connectTimeout = TimeAmount.nanoseconds(max(1_000_000, timeout))
+        ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(connectTimeout)
+            .channelInitializer { channel in
+                do {
+                    if let tls { try tls.addHandler(to: channel) }
+                    try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(connection: bound.value))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+            .connect(to: address)
+            .assumeIsolated()
+            .whenComplete { [self] outcome in connectCompleted(c, outcome) }
+    }
+
+    private func connectCompleted(_ c: Connection, _ outcome: Result<any Channel, any Error>) {
+        switch outcome {
+        case .success(let channel):
+            c.channel = channel
+            if finished || stopping {
+                // Stopping sends nothing new: the journey that waited for this connection is abandoned.
+                if c.journey >= 0, slab[c.journey].active { abandon(c.journey) }
+                c.journey = -1
+                close(c)
+                checkFinished()
+                return
+            }
+            if c.journey >= 0 {
+                send(c, slot: c.journey, now: offsetNow())
+            } else {
+                release(c)
+            }
+        case .failure(let error):
+            c.state = .unconnected
+            c.channel = nil
+            unconnected.append(c.id)
+            let slot = c.journey
+            c.journey = -1
+            let now = offsetNow()
+            if slot >= 0 {
+                let (cls, message) = ErrorClassifier.classify(error)
+                failStep(slot, cls, now: now, message: message)
+            }
+            // Give the next waiting journey its own attempt (it fails fast too if the target is down).
+            if let next = waiting.popFirst() {
+                slab[next].waiting = false
+                if let id = unconnected.popLast() {
+                    connect(connections[id], for: next)
+                } else {
+                    slab[next].waiting = true
+                    waiting.prepend(next)
+                }
+            }
+        }
+    }
+
+    private func send(_ c: Connection, slot: Int, now: Int64) {
+        let step = compiled.steps[slab[slot].step]
+        c.state = .busy
+        c.journey = slot
+        c.deadline = slab[slot].stepIntended + timeout
+        c.parser.begin(isHeadRequest: step.isHead, captureBody: step.capturesBody)
+        let buffer: ByteBuffer
+        if let pre = c.worker.staticRequest(step.global) {
+            buffer = pre
+        } else {
+            c.sendBuffer.clear()
+            render(step, slot: slot, into: &c.sendBuffer)
+            buffer = c.sendBuffer
+        }
+        slab[slot].stepSent = now
+        result.requestsSent += 1
+        result.timeline[bucket(now)].sent += 1
+        guard let channel = c.channel else {
+            c.journey = -1
+            failStep(slot, .connectionReset, now: now)
+            return
+        }
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    private var staticRequests: [ByteBuffer?] = []
+
+    func staticRequest(_ step: Int) -> ByteBuffer? {
+        if staticRequests.isEmpty {
+            staticRequests = compiled.steps.map { s in s.staticRequest.map { ByteBuffer(bytes: $0) } }
+        }
+        return staticRequests[step]
+    }
+
+    private func render(_ step: CompiledStep, slot: Int, into buffer: inout ByteBuffer) {
+        let order = slab[slot].order
+        let extracts = slab[slot].extracts
+        step.head.render(order: order, generator: compiled.generator, extracts: extracts, into: &buffer)
+        if let body = step.body {
+            scratch.clear()
+            body.render(order: order, generator: compiled.generator, extracts: extracts, into: &scratch)
+            buffer.appendBytes(CompiledStep.contentLengthPrefix)
+            buffer.appendDecimal(UInt64(scratch.readableBytes))
+            buffer.appendBytes(CompiledStep.headEnd)
+            buffer.writeImmutableBuffer(scratch)
+        } else if step.needsEmptyContentLength {
+            buffer.appendBytes(CompiledStep.emptyContentLength)
+        } else {
+            buffer.appendBytes(CompiledStep.crlf)
+        }
+    }
+
+    /// Hands a free connection to the next waiting journey, or parks it.
+    private func release(_ c: Connection) {
+        c.state = .idle
+        c.journey = -1
+        if stopping || finished {
+            close(c)
+            return
+        }
+        if let next = waiting.popFirst() {
+            slab[next].waiting = false
+            send(c, slot: next, now: offsetNow())
+        } else {
+            idle.append(c.id)
+        }
+    }
+
+    private func close(_ c: Connection) {
+        c.state = .closing
+        c.closeRequested = true
+        c.channel?.close(promise: nil)
+    }
+
+    // MARK: - Channel events (called by ClientConnectionHandler)
+
+    func didRead(_ c: Connection, _ buffer: inout ByteBuffer) {
+        guard c.state == .busy, c.journey >= 0 else {
+            // Data nobody asked for (or after a timeout): the connection cannot be trusted any more.
+            if c.state == .idle { removeIdle(c) }
+            close(c)
+            return
+        }
+        let progress: HTTPResponseParser.Progress
+        do {
+            progress = try buffer.withUnsafeReadableBytes { raw throws(HTTPResponseParser.ParseError) in
+                try c.parser.feed(raw)
+            }
+        } catch {
+            let slot = c.journey
+            c.journey = -1
+            close(c)
+            failStep(slot, .other, now: offsetNow(), message: error.description)
+            return
+        }
+        if case .complete(let consumed) = progress {
+            let extra = consumed < buffer.readableBytes
+            responseComplete(c, keepAlive: c.parser.keepAlive && !extra)
+        }
+    }
+
+    private func responseComplete(_ c: Connection, keepAlive: Bool) {
+        let now = offsetNow()
+        let slot = c.journey
+        c.journey = -1
+        let stepIndex = slab[slot].step
+        let step = compiled.steps[stepIndex]
+        let status = c.parser.status
+        let latency = LatencyHistogram.microseconds(nanoseconds: now - slab[slot].stepIntended)
+        let serviceNanos = now - slab[slot].stepSent
+        let service = LatencyHistogram.microseconds(nanoseconds: serviceNanos)
+        slab[slot].serviceTotal += serviceNanos
+
+        var error: ErrorClass?
+        if !step.accepted[status] {
+            // Error statuses keep their code; an unexpected success or redirect fails the step's expectation.
+            error = status >= 400 ? .http(status) : .expectFailed
+        } else if !step.extract.isEmpty {
+            if c.parser.bodyTruncated {
+                error = .extractFailed
+            } else {
+                for x in step.extract {
+                    let found: Bool = c.parser.body.withUnsafeBytes { raw in
+                        guard let range = x.pointer.locate(in: raw) else { return false }
+                        slab[slot].extracts.set(slot: x.slot, token: UnsafeRawBufferPointer(rebasing: raw[range]))
+                        return true
+                    }
+                    if !found {
+                        error = .extractFailed
+                        break
+                    }
+                }
+            }
+        }
+
+        // Record.
+        result.requests.count += 1
+        result.steps[stepIndex].count += 1
+        _ = result.requests.latency.record(latency)
+        _ = result.requests.service.record(service)
+        _ = result.steps[stepIndex].latency.record(latency)
+        _ = result.steps[stepIndex].service.record(service)
+        let b = bucket(now)
+        if let error {
+            result.requestsFailed += 1
+            result.requests.errors.add(error)
+            result.steps[stepIndex].errors.add(error)
+            result.timeline[b].errors += 1
+        } else {
+            result.requestsOk += 1
+            result.requests.ok += 1
+            result.steps[stepIndex].ok += 1
+            result.timeline[b].ok += 1
+        }
+        if b != currentLatencyBucket {
+            flushLatencyBucket()
+            currentLatencyBucket = b
+        }
+        _ = bucketLatencies.record(latency)
+        _ = windowLatencies.record(latency)
+
+        if keepAlive {
+            release(c)
+        } else {
+            close(c)
+        }
+        finishStep(slot, error: error, now: now)
+    }
+
+    private func flushLatencyBucket() {
+        guard currentLatencyBucket >= 0, bucketLatencies.totalCount > 0 else { return }
+        result.timeline[currentLatencyBucket].latencies = SparseLatencies(bucketLatencies)
+        bucketLatencies.reset()
+    }
+
+    func channelInactive(_ c: Connection) {
+        let slot = c.journey
+        let wasIdle = c.state == .idle
+        let completedByClose = c.state == .busy && slot >= 0 && c.parser.connectionClosed()
+        if completedByClose {
+            responseComplete(c, keepAlive: false)
+        }
+        if wasIdle { removeIdle(c) }
+        let failedSlot = c.journey
+        c.channel = nil
+        c.journey = -1
+        c.state = .unconnected
+        unconnected.append(c.id)
+        if failedSlot >= 0 && slab[failedSlot].active {
+            failStep(failedSlot, .connectionReset, now: offsetNow(),
+                     message: c.pendingError ?? "connection closed before the response was complete")
+        }
+        c.pendingError = nil
+        // A journey may be waiting for exactly this connection slot.
+        if !stopping, !finished, let next = waiting.popFirst() {
+            slab[next].waiting = false
+            if let id = unconnected.popLast() { connect(connections[id], for: next) }
+        }
+    }
+
+    func errorCaught(_ c: Connection, _ error: any Error) {
+        let (cls, message) = ErrorClassifier.classify(error)
+        if c.journey >= 0, c.state == .busy {
+            let slot = c.journey
+            c.journey = -1
+            close(c)
+            failStep(slot, cls == .other || cls == .connectionReset ? cls : .connectionReset, now: offsetNow(),
+                     message: message)
+        } else {
+            c.pendingError = message
+            close(c)
+        }
+    }
+
+    private func removeIdle(_ c: Connection) {
+        if let i = idle.firstIndex(of: c.id) { idle.remove(at: i) }
+    }
+
+    // MARK: - Live view
+
+    /// Counters for the progress line; resets the live latency window.
+    func snapshot() -> LiveSnapshot {
+        let p99 = windowLatencies.totalCount > 0 ? windowLatencies.valueAtPercentile(99) : 0
+        windowLatencies.reset()
+        return LiveSnapshot(
+            elapsedNanoseconds: offsetNow(), requestsSent: result.requestsSent, requestsOk: result.requestsOk,
+            requestsFailed: result.requestsFailed, journeysStarted: result.journeysStarted,
+            journeysOk: result.journeysOk, journeysFailed: result.journeysFailed, dropped: result.dropped,
+            inFlight: inFlight, windowP99Microseconds: p99)
+    }
+}
+
+/// Per-journey state in the loop's slab; slots are reused so steady state allocates nothing.
+struct JourneyState {
+    var active = false
+    var waiting = false
+    var generation: UInt32 = 0
+    var journey = 0
+    var step = 0
+    var lastStep = 0
+    var order = SyntheticOrder.empty
+    var intendedStart: Int64 = 0
+    var stepIntended: Int64 = 0
+    var stepSent: Int64 = 0
+    var serviceTotal: Int64 = 0
+    var user = -1
+    var extracts: ExtractSlots
+
+    init(extractSlots: Int) {
+        extracts = ExtractSlots(count: extractSlots)
+    }
+}
+
+/// One pooled keep-alive connection of a loop.
+final class Connection {
+    enum State { case unconnected, connecting, idle, busy, closing }
+
+    let id: Int
+    unowned let worker: LoopWorker
+    var state = State.unconnected
+    var channel: (any Channel)?
+    /// The journey slot whose request is on this connection, or -1.
+    var journey = -1
+    var deadline: Int64 = 0
+    var parser = HTTPResponseParser()
+    var sendBuffer = ByteBufferAllocator().buffer(capacity: 512)
+    var closeRequested = false
+    var pendingError: String?
+
+    init(id: Int, worker: LoopWorker) {
+        self.id = id
+        self.worker = worker
+    }
+}
+
+/// Fires the open model's next arrivals. One instance per loop, reused for every timer.
+final class ArrivalTimer: NIOScheduledCallbackHandler {
+    unowned let worker: LoopWorker
+
+    init(worker: LoopWorker) {
+        self.worker = worker
+    }
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        worker.arrivalsDue()
+    }
+}
+
+/// Live counters of one loop (summed by the engine) for the progress line.
+public struct LiveSnapshot: Sendable, Hashable {
+    public var elapsedNanoseconds: Int64 = 0
+    public var requestsSent = 0
+    public var requestsOk = 0
+    public var requestsFailed = 0
+    public var journeysStarted = 0
+    public var journeysOk = 0
+    public var journeysFailed = 0
+    public var dropped = 0
+    public var inFlight = 0
+    /// p99 of request latency since the previous snapshot (the highest over event loops).
+    public var windowP99Microseconds: UInt64 = 0
+
+    public init() {}
+
+    init(
+        elapsedNanoseconds: Int64, requestsSent: Int, requestsOk: Int, requestsFailed: Int, journeysStarted: Int,
+        journeysOk: Int, journeysFailed: Int, dropped: Int, inFlight: Int, windowP99Microseconds: UInt64
+    ) {
+        self.elapsedNanoseconds = elapsedNanoseconds
+        self.requestsSent = requestsSent
+        self.requestsOk = requestsOk
+        self.requestsFailed = requestsFailed
+        self.journeysStarted = journeysStarted
+        self.journeysOk = journeysOk
+        self.journeysFailed = journeysFailed
+        self.dropped = dropped
+        self.inFlight = inFlight
+        self.windowP99Microseconds = windowP99Microseconds
+    }
+
+    public mutating func add(_ o: LiveSnapshot) {
+        elapsedNanoseconds = max(elapsedNanoseconds, o.elapsedNanoseconds)
+        requestsSent += o.requestsSent
+        requestsOk += o.requestsOk
+        requestsFailed += o.requestsFailed
+        journeysStarted += o.journeysStarted
+        journeysOk += o.journeysOk
+        journeysFailed += o.journeysFailed
+        dropped += o.dropped
+        inFlight += o.inFlight
+        windowP99Microseconds = max(windowP99Microseconds, o.windowP99Microseconds)
+    }
+}
