@@ -1,0 +1,168 @@
+import StormDrillEngine
+import StormDrillPlan
+import StormDrillReport
+
+import struct Histogram.Histogram
+
+/// What the runner knows about a drill besides the measurements.
+public struct RunContext: Sendable {
+    public var plan: Plan
+    public var planFile: String
+    public var planSHA256: String
+    /// ISO 8601 wall time of the drill start.
+    public var startedAt: String
+    public var targetURL: String
+    public var embedded: String?
+    public var connections: Int
+    public var status: RunStatus
+    public var interruption: String?
+    /// Problems outside the load itself (the embedded target did not start, …); each makes the verdict FAIL.
+    public var runProblems: [String]
+
+    public init(
+        plan: Plan, planFile: String, planSHA256: String, startedAt: String, targetURL: String, embedded: String?,
+        connections: Int, status: RunStatus = .completed, interruption: String? = nil, runProblems: [String] = []
+    ) {
+        self.plan = plan
+        self.planFile = planFile
+        self.planSHA256 = planSHA256
+        self.startedAt = startedAt
+        self.targetURL = targetURL
+        self.embedded = embedded
+        self.connections = connections
+        self.status = status
+        self.interruption = interruption
+        self.runProblems = runProblems
+    }
+}
+
+/// Turns engine measurements into the report, including the SLO evaluation and the verdict. Pure.
+public enum ReportBuilder {
+    public static func build(result: DrillResult, context: RunContext, toolVersion: String) -> DrillReport {
+        let plan = context.plan
+        let compiledSteps = plan.journeys.flatMap { j in j.steps.map { (j.name, $0) } }
+        let totals = makeTotals(result)
+        let latency = summary(result.requests.latency)
+        let service = summary(result.requests.service)
+        let slo = SLOEvaluation.evaluate(plan.slo, latency: result.requests.latency, errorRate: totals.errorRate)
+        let generator = makeGenerator(result)
+        let verdict = VerdictRules.decide(
+            slo: slo, generator: generator, totals: totals, runProblems: context.runProblems)
+
+        let steps = zip(compiledSteps, result.steps).map { pair, stats in
+            StepReport(
+                journey: pair.0, name: pair.1.name, method: pair.1.method.rawValue, count: stats.count, ok: stats.ok,
+                errors: stats.errors.total, errorsByClass: errorMap(stats.errors),
+                latency: summary(stats.latency), serviceLatency: summary(stats.service))
+        }
+        let journeys = zip(plan.journeys, result.journeys).map { journey, stats in
+            JourneyReport(
+                name: journey.name, weight: journey.weight, count: stats.count, ok: stats.ok,
+                failed: stats.count - stats.ok, errors: errorMap(stats.errors), latency: summary(stats.latency),
+                serviceLatency: summary(stats.service))
+        }
+        return DrillReport(
+            tool: ToolInfo(version: toolVersion), status: context.status, interruption: context.interruption,
+            verdict: verdict.verdict, reasons: verdict.reasons,
+            plan: PlanInfo(name: plan.name, description: plan.description, file: context.planFile,
+                           sha256: context.planSHA256, seed: plan.seed, formatVersion: Plan.formatVersion),
+            target: TargetInfo(url: context.targetURL, embedded: context.embedded,
+                               timeoutMs: plan.target.timeout.milliseconds, connections: context.connections),
+            load: makeLoad(plan), startedAt: context.startedAt,
+            durationSeconds: Double(result.elapsedNanoseconds) / 1e9, totals: totals, latency: latency,
+            serviceLatency: service, errors: errorMap(result.errors), errorSamples: result.errorSamples, slo: slo,
+            journeys: journeys, steps: steps, timeline: Timeline.perSecond(result), generator: generator)
+    }
+
+    static func makeTotals(_ r: DrillResult) -> Totals {
+        let attempted = r.journeysOk + r.journeysFailed + r.dropped
+        let errorRate = attempted > 0 ? Double(r.journeysFailed + r.dropped) / Double(attempted) : 0
+        // Throughput over the time the load ran (until the planned end or the stop), not the drain after it.
+        let window = Double(max(r.loadEndedNanoseconds, min(r.elapsedNanoseconds, r.plannedLoadNanoseconds))) / 1e9
+        let requests = r.requestsOk + r.requestsFailed
+        return Totals(
+            journeys: r.journeysStarted, journeysOk: r.journeysOk, journeysFailed: r.journeysFailed,
+            journeysAbandoned: r.journeysAbandoned, requests: requests, ok: r.requestsOk, errors: r.requestsFailed,
+            dropped: r.dropped, errorRate: errorRate,
+            throughput: Throughput(
+                requestsPerSecond: window > 0 ? Double(requests) / window : 0,
+                journeysPerSecond: window > 0 ? Double(r.journeysOk + r.journeysFailed) / window : 0))
+    }
+
+    static func makeGenerator(_ r: DrillResult) -> GeneratorReport {
+        let lag = r.generator.lag
+        let lagP99 = lag.totalCount > 0 ? Double(lag.valueAtPercentile(99)) / 1000 : 0
+        return GeneratorReport(
+            eventLoops: r.generator.eventLoops,
+            lagP50Ms: lag.totalCount > 0 ? Double(lag.valueAtPercentile(50)) / 1000 : 0, lagP99Ms: lagP99,
+            lagMaxMs: lag.totalCount > 0 ? Double(lag.max) / 1000 : 0, dropped: r.dropped,
+            saturated: VerdictRules.isSaturated(lagP99Ms: lagP99, saturatedSeconds: r.generator.saturatedSecondsRun),
+            cpuBusyMax: r.generator.cpuBusyMax, saturatedSeconds: r.generator.saturatedSecondsRun,
+            connectionsOpened: r.generator.connectionsOpened)
+    }
+
+    static func makeLoad(_ plan: Plan) -> LoadInfo {
+        switch plan.load {
+        case .open(let open):
+            let schedule = ArrivalSchedule(load: open, seed: plan.seed)
+            return LoadInfo(
+                model: "open", plannedDurationSeconds: open.duration.seconds, arrival: open.arrival.rawValue,
+                shape: open.shape?.name.rawValue,
+                stages: open.stages.map { StageInfo(durationSeconds: $0.duration.seconds, from: $0.from, to: $0.to) },
+                maxInFlight: open.maxInFlight, plannedArrivals: schedule.expectedArrivals)
+        case .closed(let closed):
+            return LoadInfo(
+                model: "closed", plannedDurationSeconds: closed.duration.seconds, users: closed.users,
+                thinkTimeMs: closed.thinkTime.milliseconds)
+        }
+    }
+
+    public static func errorMap(_ e: ErrorCounts) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: e.nonZero.map { ($0.0.key, $0.1) })
+    }
+
+    /// Percentiles in ms from a µs histogram.
+    public static func summary(_ h: Histogram<UInt64>) -> LatencySummary {
+        guard h.totalCount > 0 else { return .empty }
+        func ms(_ p: Double) -> Double { Double(h.valueAtPercentile(p)) / 1000 }
+        return LatencySummary(
+            count: Int(h.totalCount), p50: ms(50), p90: ms(90), p95: ms(95), p99: ms(99), p999: ms(99.9),
+            max: Double(h.max) / 1000, mean: (h.mean / 1000 * 1000).rounded() / 1000)
+    }
+}
+
+/// The one-second timeline of the report, built from the engine's 100 ms buckets.
+public enum Timeline {
+    public static func perSecond(_ r: DrillResult) -> [TimelineEntry] {
+        let perSecond = Int(1_000_000_000 / DrillResult.bucketNanoseconds)
+        var out: [TimelineEntry] = []
+        // Trailing empty buckets (after the drain) are not part of the drill.
+        var last = r.timeline.count - 1
+        while last >= 0, isEmpty(r.timeline[last]) { last -= 1 }
+        guard last >= 0 else { return [] }
+        let seconds = last / perSecond + 1
+        for s in 0..<seconds {
+            var merged = TimelineBucket()
+            var inFlight = 0
+            var h = LatencyHistogram.makeCompact()
+            for b in (s * perSecond)..<min((s + 1) * perSecond, r.timeline.count) {
+                let bucket = r.timeline[b]
+                merged.sent += bucket.sent
+                merged.ok += bucket.ok
+                merged.errors += bucket.errors
+                merged.dropped += bucket.dropped
+                inFlight = max(inFlight, bucket.inFlightMax)
+                bucket.latencies.add(to: &h)
+            }
+            let p50 = h.totalCount > 0 ? Double(h.valueAtPercentile(50)) / 1000 : 0
+            let p99 = h.totalCount > 0 ? Double(h.valueAtPercentile(99)) / 1000 : 0
+            out.append(TimelineEntry(t: s, sent: merged.sent, ok: merged.ok, errors: merged.errors,
+                                     dropped: merged.dropped, p50: p50, p99: p99, inFlight: inFlight))
+        }
+        return out
+    }
+
+    static func isEmpty(_ b: TimelineBucket) -> Bool {
+        b.sent == 0 && b.ok == 0 && b.errors == 0 && b.dropped == 0 && b.journeysStarted == 0
+    }
+}

@@ -1,0 +1,77 @@
+import StormDrillEngine
+import StormDrillPlan
+import StormDrillReport
+
+import struct Histogram.Histogram
+
+/// Checks a plan's service level objective against the measurements.
+public enum SLOEvaluation {
+    /// One result per objective in the plan: latency percentiles (intended-time request latency) and the error rate.
+    public static func evaluate(
+        _ slo: ServiceLevelObjective, latency: Histogram<UInt64>, errorRate: Double
+    ) -> [ObjectiveResult] {
+        var out: [ObjectiveResult] = []
+        for objective in slo.latencyObjectives {
+            let actualMs = latency.totalCount > 0 ? Double(latency.valueAtPercentile(objective.percentile)) / 1000 : 0
+            // No response at all cannot meet a latency objective.
+            let passed = latency.totalCount > 0 && actualMs <= objective.limit.milliseconds
+            out.append(ObjectiveResult(name: objective.name, limit: objective.limit.description, actual: actualMs,
+                                       passed: passed))
+        }
+        if let limit = slo.errorRate {
+            out.append(ObjectiveResult(name: "errorRate", limit: SLOEvaluation.formatShare(limit), actual: errorRate,
+                                       passed: errorRate <= limit))
+        }
+        return out
+    }
+
+    static func formatShare(_ v: Double) -> String {
+        var s = String(v)
+        if s.hasSuffix(".0") { s.removeLast(2) }
+        return s
+    }
+}
+
+/// The rules that turn measurements into PASS, FAIL or INVALID.
+public enum VerdictRules {
+    /// Above this scheduling-lag p99 the generator did not keep its schedule.
+    public static let maximumLagP99Ms = 5.0
+    /// This many consecutive seconds with an event loop ≥ 95 % busy means the generator's CPU was saturated.
+    public static let saturatedSecondsLimit = 2
+
+    public static func isSaturated(lagP99Ms: Double, saturatedSeconds: Int) -> Bool {
+        lagP99Ms > maximumLagP99Ms || saturatedSeconds >= saturatedSecondsLimit
+    }
+
+    /// INVALID beats FAIL: a generator that fell behind must never be reported as a slow target.
+    public static func decide(
+        slo: [ObjectiveResult], generator: GeneratorReport, totals: Totals, runProblems: [String]
+    ) -> (verdict: Verdict, reasons: [String]) {
+        if generator.saturated {
+            var reasons: [String] = []
+            if generator.lagP99Ms > maximumLagP99Ms {
+                reasons.append("generator fell behind its schedule: lag p99 \(SummaryRenderer.ms(generator.lagP99Ms)) > \(SummaryRenderer.ms(maximumLagP99Ms))")
+            }
+            if generator.saturatedSeconds >= saturatedSecondsLimit {
+                reasons.append("generator CPU saturated: an event loop was ≥ 95 % busy for \(generator.saturatedSeconds) s in a row")
+            }
+            return (.invalid, reasons)
+        }
+        var reasons = runProblems
+        for o in slo where !o.passed {
+            if o.name == "errorRate" {
+                reasons.append("slo errorRate: \(SummaryRenderer.percent(o.actual)) > \(SummaryRenderer.percent(Double(o.limit) ?? 0))")
+            } else if totals.requests == 0 || o.actual == 0 && totals.ok == 0 {
+                reasons.append("slo \(o.name): no responses")
+            } else {
+                reasons.append("slo \(o.name): \(SummaryRenderer.ms(o.actual)) > \(o.limit)")
+            }
+        }
+        if totals.journeys == 0 && totals.dropped == 0 {
+            reasons.append("no journey was started")
+        } else if totals.journeysOk == 0 {
+            reasons.append("no journey succeeded")
+        }
+        return (reasons.isEmpty ? .pass : .fail, reasons)
+    }
+}

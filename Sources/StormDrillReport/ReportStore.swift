@@ -1,0 +1,155 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where reports live on disk and how they are written: one folder per run, files replaced atomically.
+public enum ReportStore {
+    /// The file name of the source-of-truth report in a run folder.
+    public static let reportFileName = "report.json"
+
+    /// A failure to write a report, with a short reason.
+    public struct WriteError: Error, CustomStringConvertible, Sendable {
+        public var path: String
+        public var reason: String
+        public var description: String { "cannot write \(path): \(reason)" }
+    }
+
+    /// `reports/<UTC yyyyMMdd-HHmmss>-<plan name>`; a `-2`, `-3`… suffix if two runs start in the same second.
+    public static func makeRunDirectory(base: String, startedAt: Date, planName: String) throws(WriteError) -> String {
+        let stamp = timestamp(startedAt)
+        let name = "\(stamp)-\(sanitize(planName))"
+        do {
+            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        } catch {
+            throw WriteError(path: base, reason: error.localizedDescription)
+        }
+        var candidate = (base as NSString).appendingPathComponent(name)
+        var n = 2
+        while true {
+            if mkdir(candidate, 0o755) == 0 { return candidate }
+            if errno != EEXIST { throw WriteError(path: candidate, reason: String(cString: strerror(errno))) }
+            candidate = (base as NSString).appendingPathComponent("\(name)-\(n)")
+            n += 1
+        }
+    }
+
+    /// `20261125-133000`
+    public static func timestamp(_ date: Date) -> String {
+        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ v: Int32, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return pad(parts.tm_year + 1900, 4) + pad(parts.tm_mon + 1, 2) + pad(parts.tm_mday, 2) + "-"
+            + pad(parts.tm_hour, 2) + pad(parts.tm_min, 2) + pad(parts.tm_sec, 2)
+    }
+
+    /// ISO 8601 UTC with milliseconds: `2026-11-25T13:30:00.123Z`.
+    public static func iso8601(_ date: Date) -> String {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        let ms = Int(((date.timeIntervalSince1970 - seconds) * 1000).rounded(.down))
+        func pad(_ v: Int, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
+            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(ms, 3))Z"
+    }
+
+    /// A plan name made safe for a folder name: letters, digits, '-', '_' and '.', at most 60 characters.
+    public static func sanitize(_ name: String) -> String {
+        var out = ""
+        for s in name.unicodeScalars {
+            if s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "-" || s == "_" || s == ".") {
+                out.unicodeScalars.append(s)
+            } else if !out.hasSuffix("-") {
+                out += "-"
+            }
+        }
+        while out.hasPrefix(".") || out.hasPrefix("-") { out.removeFirst() }
+        while out.hasSuffix("-") { out.removeLast() }
+        if out.isEmpty { out = "drill" }
+        return String(out.prefix(60))
+    }
+
+    /// Encodes a report as pretty JSON with sorted keys (stable for diffs and hashes).
+    public static func encode(_ report: DrillReport) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        var data = try encoder.encode(report)
+        data.append(0x0A)
+        return data
+    }
+
+    /// Writes `report.json` into `directory` atomically: a temporary file in the same folder, fsync, rename.
+    @discardableResult
+    public static func write(_ report: DrillReport, to directory: String) throws(WriteError) -> String {
+        let data: Data
+        do {
+            data = try encode(report)
+        } catch {
+            throw WriteError(path: directory, reason: "cannot encode the report: \(error)")
+        }
+        let path = (directory as NSString).appendingPathComponent(reportFileName)
+        try writeAtomically(data, to: path)
+        return path
+    }
+
+    /// Writes bytes to `path` through a temporary file and a rename, so readers never see a partial file.
+    public static func writeAtomically(_ data: Data, to path: String) throws(WriteError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = (directory as NSString).appendingPathComponent(
+            ".\((path as NSString).lastPathComponent).tmp-\(getpid())")
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw WriteError(path: temporary, reason: String(cString: strerror(errno))) }
+        var offset = 0
+        let failure: String? = data.withUnsafeBytes { raw -> String? in
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                offset += n
+            }
+            return nil
+        }
+        if let failure {
+            close(fd)
+            unlink(temporary)
+            throw WriteError(path: temporary, reason: failure)
+        }
+        fsync(fd)
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw WriteError(path: path, reason: reason)
+        }
+        // Make the rename itself durable.
+        let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// Reads a report back (for `stormdrill report`, `compare` and tests).
+    public static func read(path: String) throws -> DrillReport {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try JSONDecoder().decode(DrillReport.self, from: data)
+    }
+}

@@ -1,0 +1,82 @@
+/// The short human summary printed at the end of a run, in the spirit of k6's end-of-test summary.
+public enum SummaryRenderer {
+    public static func render(_ r: DrillReport, reportPath: String?) -> String {
+        var lines: [String] = []
+        func row(_ label: String, _ value: String) {
+            let dots = String(repeating: ".", count: max(2, 14 - label.count))
+            lines.append("  \(label) \(dots) \(value)")
+        }
+        lines.append("")
+        lines.append("  stormdrill \(r.tool.version) — drill \"\(r.plan.name)\" (seed \(r.plan.seed))")
+        lines.append("")
+        row("target", r.target.url + (r.target.embedded.map { " (embedded \($0))" } ?? ""))
+        var load = "\(r.load.model)"
+        if let a = r.load.arrival { load += "/\(a)" }
+        if let s = r.load.shape { load += ", shape \(s)" }
+        if let stages = r.load.stages { load += ", \(stages.count) stage\(stages.count == 1 ? "" : "s")" }
+        if let u = r.load.users { load += ", \(u) users" }
+        load += ", \(seconds(r.load.plannedDurationSeconds)) planned, ran \(seconds(r.durationSeconds))"
+        row("load", load)
+        let t = r.totals
+        row("journeys", "\(t.journeys) started: \(t.journeysOk) ok, \(t.journeysFailed) failed"
+            + (t.journeysAbandoned > 0 ? ", \(t.journeysAbandoned) abandoned" : "")
+            + "   \(rate(t.throughput.journeysPerSecond))/s")
+        row("requests", "\(t.requests): \(t.ok) ok, \(t.errors) errors   \(rate(t.throughput.requestsPerSecond))/s")
+        row("error rate", percent(t.errorRate) + (t.dropped > 0 ? " (\(t.dropped) dropped)" : ""))
+        row("latency", latency(r.latency) + "   (from intended send time)")
+        row("service", latency(r.serviceLatency) + "   (first byte sent to last byte received)")
+        if !r.errors.isEmpty {
+            let top = r.errors.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(6)
+            row("errors", top.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
+        }
+        let g = r.generator
+        row("generator", "lag p99 \(ms(g.lagP99Ms)), max \(ms(g.lagMaxMs)), cpu busy max \(percent(g.cpuBusyMax))"
+            + (g.saturated ? ", SATURATED" : ""))
+        for o in r.slo {
+            row("slo \(o.name)", "\(o.name == "errorRate" ? percent(o.actual) : ms(o.actual)) vs \(o.limit)  "
+                + (o.passed ? "✓" : "✗"))
+        }
+        lines.append("")
+        row("status", r.status.rawValue + (r.interruption.map { " (\($0))" } ?? ""))
+        row("verdict", r.verdict.rawValue)
+        for reason in r.reasons { lines.append("      - \(reason)") }
+        if let reportPath { row("report", reportPath) }
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+
+    static func latency(_ l: LatencySummary) -> String {
+        guard l.count > 0 else { return "no responses" }
+        return "p50=\(ms(l.p50)) p90=\(ms(l.p90)) p99=\(ms(l.p99)) p99.9=\(ms(l.p999)) max=\(ms(l.max))"
+    }
+
+    /// `0.42ms`, `12.3ms`, `1.52s`
+    public static func ms(_ v: Double) -> String {
+        if v >= 1000 { return fixed(v / 1000, 2) + "s" }
+        if v >= 100 { return fixed(v, 0) + "ms" }
+        if v >= 10 { return fixed(v, 1) + "ms" }
+        return fixed(v, 2) + "ms"
+    }
+
+    public static func seconds(_ v: Double) -> String { fixed(v, 1) + "s" }
+
+    public static func percent(_ v: Double) -> String { fixed(v * 100, v * 100 < 10 ? 2 : 1) + "%" }
+
+    public static func rate(_ v: Double) -> String { fixed(v, v < 100 ? 1 : 0) }
+
+    /// Fixed-point formatting without Foundation's locale handling.
+    public static func fixed(_ v: Double, _ digits: Int) -> String {
+        guard v.isFinite else { return "\(v)" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(v) * scale).rounded()
+        let whole = Int(scaled / scale)
+        var text = (v < 0 && scaled > 0 ? "-" : "") + String(whole)
+        if digits > 0 {
+            let frac = Int(scaled) - whole * Int(scale)
+            let f = String(frac)
+            text += "." + String(repeating: "0", count: digits - f.count) + f
+        }
+        return text
+    }
+}

@@ -1,0 +1,233 @@
+import CampusPlatform
+import Crypto
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import StormDrillAnalysis
+import StormDrillEngine
+import StormDrillPlan
+import StormDrillReport
+import UnixSignals
+
+/// How a drill run ended, for the CLI.
+public struct DrillOutcome: Sendable {
+    public var report: DrillReport
+    /// Where report.json was written (nil if it could not be written).
+    public var reportPath: String?
+    public var writeError: String?
+    /// The process exit status: 0 PASS, 1 FAIL, 3 INVALID, 130 SIGINT, 143 SIGTERM.
+    public var exitCode: Int32
+}
+
+/// A progress update, once a second while the load runs.
+public struct DrillProgress: Sendable {
+    public var elapsedSeconds: Double
+    public var plannedSeconds: Double
+    /// Requests sent per second over the last interval.
+    public var sendRate: Double
+    public var snapshot: LiveSnapshot
+}
+
+/// Runs one drill end to end: starts the embedded target if the plan asks for it, runs the load on the drill clock,
+/// stops gracefully on SIGINT or SIGTERM, analyses the measurements and writes the report atomically.
+public struct DrillRunner: Sendable {
+    public struct Options: Sendable {
+        /// The folder under which `<timestamp>-<plan>/report.json` is written.
+        public var outDirectory: String
+        /// Event loops for the load engine (default: one per core).
+        public var eventLoops: Int
+        /// How long requests already sent may finish after SIGINT or SIGTERM.
+        public var stopGrace: TimeAmount
+        /// Trap SIGINT and SIGTERM (the CLI does; in-process tests may not).
+        public var handleSignals: Bool
+        public var onProgress: (@Sendable (DrillProgress) -> Void)?
+        /// Called once the target is known and the load is about to start.
+        public var onStart: (@Sendable (_ targetURL: String, _ reportDirectory: String) -> Void)?
+
+        public init(
+            outDirectory: String = "reports", eventLoops: Int = System.coreCount, stopGrace: TimeAmount = .seconds(5),
+            handleSignals: Bool = true, onProgress: (@Sendable (DrillProgress) -> Void)? = nil,
+            onStart: (@Sendable (String, String) -> Void)? = nil
+        ) {
+            self.outDirectory = outDirectory
+            self.eventLoops = eventLoops
+            self.stopGrace = stopGrace
+            self.handleSignals = handleSignals
+            self.onProgress = onProgress
+            self.onStart = onStart
+        }
+    }
+
+    public let loaded: LoadedPlan
+    public let options: Options
+    let logger: Logger
+
+    public init(loaded: LoadedPlan, options: Options = Options(), logger: Logger = Logger(label: "stormdrill")) {
+        self.loaded = loaded
+        self.options = options
+        self.logger = logger
+    }
+
+    /// The hex SHA-256 of the plan file, as recorded in reports.
+    public static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { b in
+            let s = String(b, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined()
+    }
+
+    /// Runs the drill. Never throws: every failure ends up in the report.
+    public func run() async -> DrillOutcome {
+        let control = RunControl()
+        let plan = loaded.plan
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let targetReady = TargetReady()
+        var embeddedServer: CampusServer?
+        switch plan.target.endpoint {
+        case .embedded:
+            let server = CampusServer(logger: quietLogger()) { port in targetReady.resolve(port: port) }
+            embeddedServer = server
+            // Listed first, so graceful shutdown stops it after the drill.
+            services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "campus"))
+        case .url:
+            break
+        }
+        let drill = DrillService(runner: self, control: control, targetReady: targetReady,
+                                 embedded: embeddedServer != nil)
+        services.append(.init(service: drill, successTerminationBehavior: .gracefullyShutdownGroup,
+                              failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "drill"))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: quietLogger()))
+
+        let signalTask: Task<Void, Never>? =
+            options.handleSignals
+            ? Task {
+                let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+                var count = 0
+                for await signal in signals {
+                    count += 1
+                    control.signalled(signal == .sigint ? .sigint : .sigterm, count: count)
+                    if count == 1 {
+                        await group.triggerGracefulShutdown()
+                    }
+                }
+            } : nil
+        do {
+            try await group.run()
+        } catch {
+            control.recordProblem("service failure: \(error)")
+        }
+        signalTask?.cancel()
+        if let outcome = control.outcome { return outcome }
+        // The drill service never got to write a report (should not happen): write a minimal one.
+        return await drill.finish(result: DrillResult(), targetURL: "", reportDirectory: nil)
+    }
+
+    func quietLogger() -> Logger {
+        var l = logger
+        l.logLevel = .error
+        return l
+    }
+}
+
+/// Which signal interrupted the run.
+enum StopSignal: Sendable {
+    case sigint, sigterm
+
+    var exitCode: Int32 { self == .sigint ? 130 : 143 }
+    var name: String { self == .sigint ? "SIGINT" : "SIGTERM" }
+}
+
+/// Shared state between the signal watcher, the drill service and the runner.
+final class RunControl: Sendable {
+    private struct State {
+        var signal: StopSignal?
+        var engine: LoadEngine?
+        var stopRequested = false
+        var problems: [String] = []
+        var outcome: DrillOutcome?
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    var signal: StopSignal? { state.withLockedValue { $0.signal } }
+    var outcome: DrillOutcome? { state.withLockedValue { $0.outcome } }
+    var problems: [String] { state.withLockedValue { $0.problems } }
+    var stopRequested: Bool { state.withLockedValue { $0.stopRequested } }
+
+    func signalled(_ signal: StopSignal, count: Int) {
+        let engine = state.withLockedValue { s -> LoadEngine? in
+            if s.signal == nil { s.signal = signal }
+            return s.engine
+        }
+        // A second signal cuts the grace period short.
+        if count > 1 { engine?.stop(grace: .zero) }
+    }
+
+    /// Graceful shutdown: stop the engine if it runs, or make sure it stops as soon as it starts.
+    func requestStop(grace: TimeAmount) {
+        let engine = state.withLockedValue { s -> LoadEngine? in
+            s.stopRequested = true
+            return s.engine
+        }
+        engine?.stop(grace: grace)
+    }
+
+    /// Registers the engine; returns false if a stop was already requested.
+    func attach(_ engine: LoadEngine) -> Bool {
+        state.withLockedValue { s in
+            s.engine = engine
+            return !s.stopRequested
+        }
+    }
+
+    func recordProblem(_ problem: String) {
+        state.withLockedValue { $0.problems.append(problem) }
+    }
+
+    func setOutcome(_ outcome: DrillOutcome) {
+        state.withLockedValue { $0.outcome = outcome }
+    }
+}
+
+/// The embedded target's port, once it listens.
+final class TargetReady: Sendable {
+    private let state = NIOLockedValueBox<(port: Int?, waiters: [CheckedContinuation<Int?, Never>])>((nil, []))
+
+    func resolve(port: Int) {
+        let waiters = state.withLockedValue { s -> [CheckedContinuation<Int?, Never>] in
+            s.port = port
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume(returning: port) }
+    }
+
+    func fail() {
+        let waiters = state.withLockedValue { s -> [CheckedContinuation<Int?, Never>] in
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume(returning: nil) }
+    }
+
+    /// Waits for the port, or nil after `timeout`.
+    func wait(timeout: Duration) async -> Int? {
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            self.fail()
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { c in
+            let port = state.withLockedValue { s -> Int? in
+                if let p = s.port { return p }
+                s.waiters.append(c)
+                return nil
+            }
+            if let port { c.resume(returning: port) }
+        }
+    }
+}

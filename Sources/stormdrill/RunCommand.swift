@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import StormDrillEngine
+import StormDrillPlan
+import StormDrillReport
+import StormDrillRunner
+import Synchronization
+
+/// `stormdrill run PLAN`: runs a drill and writes its report.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a drill and write its report.",
+        discussion: """
+            Writes <out>/<UTC yyyyMMdd-HHmmss>-<plan name>/report.json. SIGINT or SIGTERM stops sending at once, \
+            gives requests in flight up to 5 s and still writes the report (status "interrupted").
+            """
+    )
+
+    @Argument(help: "The plan file (JSON).")
+    var plan: String
+
+    @Option(name: .long, help: "Folder for the run's report folder.")
+    var out = "reports"
+
+    @Flag(name: .shortAndLong, help: "No progress line and no summary; only the report path.")
+    var quiet = false
+
+    @Option(name: .long, help: "Event loops (threads) generating load; default: one per core.")
+    var eventLoops: Int?
+
+    func validate() throws {
+        if let eventLoops, eventLoops < 1 || eventLoops > 256 {
+            throw ValidationError("--event-loops must be between 1 and 256")
+        }
+    }
+
+    func run() async throws {
+        let loaded: LoadedPlan
+        switch PlanLoader.load(path: plan) {
+        case .failure(let error):
+            FileHandleOutput.standardError.write(error.description + "\n")
+            throw ExitCode(2)
+        case .success(let l):
+            loaded = l
+        }
+        let progress = ProgressPrinter(enabled: !quiet, terminal: FileHandleOutput.standardError.isTerminal)
+        var options = DrillRunner.Options(outDirectory: out)
+        if let eventLoops { options.eventLoops = eventLoops }
+        let quiet = self.quiet
+        options.onStart = { url, directory in
+            if !quiet {
+                FileHandleOutput.standardError.write(
+                    "stormdrill: running \"\(loaded.plan.name)\" against \(url) for \(loaded.plan.loadDuration)"
+                        + " (report folder \(directory))\n")
+            }
+        }
+        options.onProgress = { update in progress.show(update) }
+        let outcome = await DrillRunner(loaded: loaded, options: options).run()
+        progress.finish()
+        if quiet {
+            if let path = outcome.reportPath { FileHandleOutput.standardOutput.write(path + "\n") }
+        } else {
+            FileHandleOutput.standardOutput.write(SummaryRenderer.render(outcome.report, reportPath: outcome.reportPath) + "\n")
+        }
+        if let error = outcome.writeError {
+            FileHandleOutput.standardError.write("stormdrill: report not written: \(error)\n")
+        }
+        throw ExitCode(outcome.exitCode)
+    }
+}
+
+/// The live progress line: rewritten in place once a second on a terminal, a plain line every 5 s otherwise.
+final class ProgressPrinter: Sendable {
+    let enabled: Bool
+    let terminal: Bool
+    private let lastPlain = Mutex(-5.0)
+
+    init(enabled: Bool, terminal: Bool) {
+        self.enabled = enabled
+        self.terminal = terminal
+    }
+
+    func show(_ p: DrillProgress) {
+        guard enabled else { return }
+        let s = p.snapshot
+        let line = "\(SummaryRenderer.seconds(p.elapsedSeconds))/\(SummaryRenderer.seconds(p.plannedSeconds))"
+            + "  sent \(SummaryRenderer.rate(p.sendRate))/s  ok \(s.requestsOk)  errors \(s.requestsFailed)"
+            + (s.dropped > 0 ? "  dropped \(s.dropped)" : "")
+            + "  p99 \(SummaryRenderer.ms(Double(s.windowP99Microseconds) / 1000))  in flight \(s.inFlight)"
+        if terminal {
+            FileHandleOutput.standardError.write("\r\u{1B}[K" + line)
+        } else {
+            let due = lastPlain.withLock { last -> Bool in
+                if p.elapsedSeconds - last >= 5 {
+                    last = p.elapsedSeconds
+                    return true
+                }
+                return false
+            }
+            if due { FileHandleOutput.standardError.write("stormdrill: " + line + "\n") }
+        }
+    }
+
+    func finish() {
+        if enabled && terminal { FileHandleOutput.standardError.write("\r\u{1B}[K") }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import StormDrillEngine
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `stormdrill`: chaos and stress drills for campus food-delivery platforms.
+@main
+struct StormDrillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stormdrill",
+        abstract: "Chaos and stress drills for campus food-delivery platforms.",
+        discussion: """
+            Exit status: 0 PASS, 1 FAIL, 2 invalid plan or usage, 3 INVALID run (the generator could not keep its \
+            schedule), 130 interrupted by SIGINT, 143 by SIGTERM.
+            """,
+        version: StormDrillVersion.current,
+        subcommands: [ValidateCommand.self, RunCommand.self, ServeCommand.self]
+    )
+
+    /// Usage errors exit with 2 (not ArgumentParser's 64), as plan errors do.
+    static let usageExitCode: Int32 = 2
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help and --version
+                self.exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                FileHandleOutput.standardError.write(message + "\n")
+            }
+            Glibc.exit(usageExitCode)
+        }
+    }
+}
+
+/// Minimal unbuffered output helpers (stdout for results, stderr for diagnostics and progress).
+enum FileHandleOutput {
+    case standardOutput, standardError
+
+    func write(_ text: String) {
+        let fd = self == .standardOutput ? STDOUT_FILENO : STDERR_FILENO
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { raw in
+                Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            }
+            if n <= 0 { break }
+            offset += n
+        }
+        bytes.removeAll()
+    }
+
+    var isTerminal: Bool {
+        isatty(self == .standardOutput ? STDOUT_FILENO : STDERR_FILENO) == 1
+    }
+}
