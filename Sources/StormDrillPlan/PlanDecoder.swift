@@ -813,7 +813,12 @@ public struct PlanDecoder {
         switch parts[0] {
         case "order":
             if let f = OrderField(rawValue: parts[1]) { return .success(.variable(.order(f))) }
-            return unknown()
+            let fields = OrderField.allCases.map(\.rawValue)
+            if let s = Suggestion.closest(to: parts[1], in: fields, allowPrefix: false) {
+                return .failure(PlanProblem("unknown template variable {{\(name)}}; did you mean {{order.\(s)}}?"))
+            }
+            return .failure(PlanProblem(
+                "unknown template variable {{\(name)}} (order fields: \(fields.joined(separator: ", ")))"))
         case "vars":
             if let v = vars[parts[1]] { return .success(.literal(v)) }
             if vars.isEmpty { return .failure(PlanProblem("{{\(name)}} uses a var but the plan defines no \"vars\"")) }

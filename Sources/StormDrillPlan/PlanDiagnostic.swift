@@ -33,7 +33,7 @@ public struct PlanError: Error, Sendable, CustomStringConvertible {
 /// "Did you mean" suggestions by edit distance.
 public enum Suggestion {
     /// The closest candidate within a small edit distance, or one that differs only in case.
-    public static func closest(to word: String, in candidates: [String]) -> String? {
+    public static func closest(to word: String, in candidates: [String], allowPrefix: Bool = true) -> String? {
         let lower = word.lowercased()
         if let sameCase = candidates.first(where: { $0.lowercased() == lower }) { return sameCase }
         var best: (String, Int)?
@@ -44,7 +44,7 @@ public enum Suggestion {
         }
         if let best { return best.0 }
         // A prefix typo such as "maxInFlite" or "thinktime": accept a long common prefix.
-        if lower.count >= 5,
+        if allowPrefix, lower.count >= 5,
             let prefixed = candidates.first(where: { $0.lowercased().hasPrefix(String(lower.prefix(5))) })
         {
             return prefixed
