@@ -101,7 +101,7 @@ public struct ArrivalSchedule: Sendable {
             let disc = a * a + 2 * (b - a) * local / d
             tau = 2 * local / (a + Swift.max(0, disc).squareRoot())
         }
-        let ns = stageStart[hint] + Int64((tau * 1e9).rounded(.down))
+        let ns = stageStart[hint] + Int64((tau * 1e9).rounded())
         return Swift.min(ns, stageStart[hint + 1] - 1)
     }
 

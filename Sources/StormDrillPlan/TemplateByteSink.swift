@@ -52,13 +52,14 @@ extension TemplateByteSink {
         appendDecimal(magnitude % 100, width: 2)
     }
 
-    /// Appends `value` as lowercase hexadecimal with exactly `digits` digits.
+    /// Appends `value` as hexadecimal (lowercase unless `uppercase`) with exactly `digits` digits.
     @inlinable
-    public mutating func appendHex(_ value: UInt64, digits: Int) {
+    public mutating func appendHex(_ value: UInt64, digits: Int, uppercase: Bool = false) {
         var shift = (digits - 1) * 4
+        let letterOffset: UInt8 = uppercase ? 0x37 : 0x57
         while shift >= 0 {
             let nibble = UInt8(truncatingIfNeeded: (value >> UInt64(shift)) & 0xF)
-            appendByte(nibble < 10 ? nibble &+ 0x30 : nibble &+ 0x57)
+            appendByte(nibble < 10 ? nibble &+ 0x30 : nibble &+ letterOffset)
             shift -= 4
         }
     }

@@ -117,7 +117,7 @@ extension Template {
                         sink.appendByte(b)
                     } else {
                         sink.appendByte(UInt8(ascii: "%"))
-                        sink.appendHex(UInt64(b), digits: 2)
+                        sink.appendHex(UInt64(b), digits: 2, uppercase: true)
                     }
                 }
             }
