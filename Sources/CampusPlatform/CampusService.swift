@@ -71,8 +71,9 @@ public struct CampusService: Sendable {
         if let key, key.isEmpty || key.count > 128 {
             return problem(.badRequest, "Idempotency-Key", "Idempotency-Key must be 1 to 128 characters")
         }
+        // Hash every byte (Data's own hash covers only a prefix).
         var hasher = Hasher()
-        hasher.combine(bytes)
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
         let fingerprint = hasher.finalize()
         let now = CampusService.timestamp()
         let vendor = CampusCatalog.vendor(id: request.canteen)
