@@ -30,7 +30,8 @@ say() { printf 'python-tools: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 usage() {
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+    # The comment block at the top of this file.
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
 }
 
 is_ready() {
@@ -63,7 +64,7 @@ setup() {
     requirements_file="$venv/requirements.in"
     printf '%s\n' "$REQUIREMENTS" >"$requirements_file"
     # PIP_USER=0: a --user install (from a user's pip.conf) is impossible inside a virtual environment.
-    PIP_USER=0 PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv_python" -m pip install --quiet -r "$requirements_file" \
+    PIP_USER=0 PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv_python" -m pip install --quiet -r "$requirements_file" >&2 \
         || die "pip could not install $(printf '%s' "$REQUIREMENTS" | tr '\n' ' ')(see the pip output above)"
     printf '%s' "$REQUIREMENTS" >"$stamp"
     say "ready: $venv"

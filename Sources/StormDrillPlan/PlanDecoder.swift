@@ -336,7 +336,8 @@ public struct PlanDecoder {
                 report(m.value, p, "must be a string (got \(m.value.typeName))")
                 continue
             }
-            if value.contains("\r") || value.contains("\n") {
+            // Scalars, not Characters: "\r\n" is one Character and would slip past a Character test.
+            if value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
                 report(m.value, p, "header values must not contain line breaks")
                 continue
             }
@@ -772,7 +773,27 @@ public struct PlanDecoder {
                         report(at: position, path, problem.message)
                         ok = false
                     case .success(.literal(let value)):
-                        parts.append(.literal(Array(value.utf8)))
+                        switch context {
+                        case .text where value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }):
+                            report(at: position, path, "{{\(ph.name)}} contains a line break, which a header cannot carry")
+                            ok = false
+                        case .path:
+                            // Vars are plain text: percent-encode what a path cannot carry as is.
+                            var encoded: [UInt8] = []
+                            for b in value.utf8 {
+                                if Template.isPathSafe(b) || b == UInt8(ascii: "/") || b == UInt8(ascii: "?")
+                                    || b == UInt8(ascii: "&") || b == UInt8(ascii: "%")
+                                {
+                                    encoded.append(b)
+                                } else {
+                                    encoded.appendByte(UInt8(ascii: "%"))
+                                    encoded.appendHex(UInt64(b), digits: 2, uppercase: true)
+                                }
+                            }
+                            parts.append(.literal(encoded))
+                        default:
+                            parts.append(.literal(Array(value.utf8)))
+                        }
                     case .success(.variable(let v)):
                         if case .order(.items) = v, context != .text {
                             report(at: position, path,

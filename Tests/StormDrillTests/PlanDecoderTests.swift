@@ -221,3 +221,20 @@ extension StormDrillTests {
         }
     }
 }
+
+extension StormDrillTests.PlanDecoderTests {
+    @Test("header values and vars cannot smuggle line breaks; vars in paths are percent-encoded")
+    func injection() throws {
+        let crlf = Self.minimal.replacingOccurrences(of: #""path": "/menu""#,
+                                                     with: #""path": "/menu", "headers": {"X-A": "a\r\nEvil: 1"}"#)
+        #expect(Self.problems(crlf).contains { $0.message.contains("line breaks") })
+        let withVars = Self.minimal.replacingOccurrences(of: #""name": "m","#,
+                                                         with: #""name": "m", "vars": {"bad": "a\nb", "sp": "x y"},"#)
+        let header = withVars.replacingOccurrences(of: #""path": "/menu""#,
+                                                   with: #""path": "/menu", "headers": {"X-A": "{{vars.bad}}"}"#)
+        #expect(Self.problems(header).contains { $0.message.contains("line break") })
+        let path = withVars.replacingOccurrences(of: #""path": "/menu""#, with: #""path": "/m/{{vars.sp}}""#)
+        let plan = try Self.decode(path).get()
+        #expect(plan.journeys[0].steps[0].path.staticBytes == Array("/m/x%20y".utf8))
+    }
+}
