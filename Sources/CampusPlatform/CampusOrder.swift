@@ -55,12 +55,14 @@ enum OrderValidator {
     static let maximumItems = 20
 
     /// Checks a request against the catalog and prices it. Returns the order lines and total in cents.
-    static func validate(_ r: PlaceOrderRequest) throws(OrderValidationError) -> (lines: [CampusOrder.Line], total: Int) {
+    static func validate(_ r: PlaceOrderRequest) throws(OrderValidationError) -> (lines: [CampusOrder.Line], total: Int)
+    {
         guard !r.student.isEmpty, r.student.count <= 64 else {
             throw OrderValidationError(field: "student", message: "student must be a non-empty id")
         }
         guard let vendor = CampusCatalog.vendor(id: r.canteen) else {
-            throw OrderValidationError(field: "canteen", message: "unknown canteen or merchant \"\(r.canteen.prefix(40))\"")
+            throw OrderValidationError(
+                field: "canteen", message: "unknown canteen or merchant \"\(r.canteen.prefix(40))\"")
         }
         guard !r.items.isEmpty, r.items.count <= maximumItems else {
             throw OrderValidationError(field: "items", message: "an order needs 1 to \(maximumItems) items")
@@ -69,14 +71,17 @@ enum OrderValidator {
         var subtotal = 0
         for (i, item) in r.items.enumerated() {
             guard let menuItem = vendor.items.first(where: { $0.sku == item.sku }) else {
-                throw OrderValidationError(field: "items[\(i)].sku",
-                                           message: "\(vendor.name) does not sell \"\(item.sku.prefix(40))\"")
+                throw OrderValidationError(
+                    field: "items[\(i)].sku",
+                    message: "\(vendor.name) does not sell \"\(item.sku.prefix(40))\"")
             }
             guard (1...20).contains(item.qty) else {
                 throw OrderValidationError(field: "items[\(i)].qty", message: "quantity must be 1 to 20")
             }
-            lines.append(CampusOrder.Line(sku: item.sku, name: menuItem.name, qty: item.qty,
-                                          priceCents: menuItem.priceCents))
+            lines.append(
+                CampusOrder.Line(
+                    sku: item.sku, name: menuItem.name, qty: item.qty,
+                    priceCents: menuItem.priceCents))
             subtotal += item.qty * menuItem.priceCents
         }
         if let dorm = r.dorm, !CampusCatalog.dorms.contains(where: { $0.id == dorm }) {
@@ -86,13 +91,15 @@ enum OrderValidator {
             throw OrderValidationError(field: "slot", message: "unknown delivery slot \"\(slot.prefix(20))\"")
         }
         if let payment = r.payment, !CampusCatalog.paymentMethods.contains(where: { $0.id == payment }) {
-            throw OrderValidationError(field: "payment", message: "unsupported payment method \"\(payment.prefix(20))\"")
+            throw OrderValidationError(
+                field: "payment", message: "unsupported payment method \"\(payment.prefix(20))\"")
         }
         if let pickup = r.pickupPoint, !CampusCatalog.pickupPoints.contains(pickup) {
             throw OrderValidationError(field: "pickupPoint", message: "unknown pickup point \"\(pickup.prefix(40))\"")
         }
         if r.pickupPoint == nil && r.dorm == nil {
-            throw OrderValidationError(field: "dorm", message: "a delivery order needs a dorm (or choose a pickupPoint)")
+            throw OrderValidationError(
+                field: "dorm", message: "a delivery order needs a dorm (or choose a pickupPoint)")
         }
         let total = subtotal + (r.pickupPoint == nil ? vendor.deliveryFeeCents : 0)
         if let claimed = r.total, abs(Int((claimed * 100).rounded()) - total) > 1 {

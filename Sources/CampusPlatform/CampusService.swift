@@ -103,8 +103,9 @@ public struct CampusService: Sendable {
     // MARK: - Encoding
 
     static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func problem(_ status: HTTPResponse.Status, _ field: String, _ message: String) -> Response {
@@ -152,9 +153,10 @@ public struct CampusService: Sendable {
         }
         let menu = Menu(
             vendors: CampusCatalog.vendors.map { v in
-                Menu.Vendor(id: v.id, name: v.name, kind: v.kind.rawValue, hours: v.hours,
-                            deliveryFeeCents: v.deliveryFeeCents,
-                            items: v.items.map { Menu.Item(sku: $0.sku, name: $0.name, priceCents: $0.priceCents) })
+                Menu.Vendor(
+                    id: v.id, name: v.name, kind: v.kind.rawValue, hours: v.hours,
+                    deliveryFeeCents: v.deliveryFeeCents,
+                    items: v.items.map { Menu.Item(sku: $0.sku, name: $0.name, priceCents: $0.priceCents) })
             },
             slots: CampusCatalog.slots, pickupPoints: CampusCatalog.pickupPoints,
             paymentMethods: CampusCatalog.paymentMethods.map(\.id),

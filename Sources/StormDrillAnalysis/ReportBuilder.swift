@@ -64,10 +64,12 @@ public enum ReportBuilder {
         return DrillReport(
             tool: ToolInfo(version: toolVersion), status: context.status, interruption: context.interruption,
             verdict: verdict.verdict, reasons: verdict.reasons,
-            plan: PlanInfo(name: plan.name, description: plan.description, file: context.planFile,
-                           sha256: context.planSHA256, seed: plan.seed, formatVersion: Plan.formatVersion),
-            target: TargetInfo(url: context.targetURL, embedded: context.embedded,
-                               timeoutMs: plan.target.timeout.milliseconds, connections: context.connections),
+            plan: PlanInfo(
+                name: plan.name, description: plan.description, file: context.planFile,
+                sha256: context.planSHA256, seed: plan.seed, formatVersion: Plan.formatVersion),
+            target: TargetInfo(
+                url: context.targetURL, embedded: context.embedded,
+                timeoutMs: plan.target.timeout.milliseconds, connections: context.connections),
             load: makeLoad(plan), startedAt: context.startedAt,
             durationSeconds: Double(result.elapsedNanoseconds) / 1e9, totals: totals, latency: latency,
             serviceLatency: service, errors: errorMap(result.errors), errorSamples: result.errorSamples, slo: slo,
@@ -156,8 +158,10 @@ public enum Timeline {
             }
             let p50 = h.totalCount > 0 ? Double(h.valueAtPercentile(50)) / 1000 : 0
             let p99 = h.totalCount > 0 ? Double(h.valueAtPercentile(99)) / 1000 : 0
-            out.append(TimelineEntry(t: s, sent: merged.sent, ok: merged.ok, errors: merged.errors,
-                                     dropped: merged.dropped, p50: p50, p99: p99, inFlight: inFlight))
+            out.append(
+                TimelineEntry(
+                    t: s, sent: merged.sent, ok: merged.ok, errors: merged.errors,
+                    dropped: merged.dropped, p50: p50, p99: p99, inFlight: inFlight))
         }
         return out
     }

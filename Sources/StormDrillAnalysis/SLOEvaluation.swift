@@ -15,12 +15,16 @@ public enum SLOEvaluation {
             let actualMs = latency.totalCount > 0 ? Double(latency.valueAtPercentile(objective.percentile)) / 1000 : 0
             // No response at all cannot meet a latency objective.
             let passed = latency.totalCount > 0 && actualMs <= objective.limit.milliseconds
-            out.append(ObjectiveResult(name: objective.name, limit: objective.limit.description, actual: actualMs,
-                                       passed: passed))
+            out.append(
+                ObjectiveResult(
+                    name: objective.name, limit: objective.limit.description, actual: actualMs,
+                    passed: passed))
         }
         if let limit = slo.errorRate {
-            out.append(ObjectiveResult(name: "errorRate", limit: SLOEvaluation.formatShare(limit), actual: errorRate,
-                                       passed: errorRate <= limit))
+            out.append(
+                ObjectiveResult(
+                    name: "errorRate", limit: SLOEvaluation.formatShare(limit), actual: errorRate,
+                    passed: errorRate <= limit))
         }
         return out
     }
@@ -50,17 +54,26 @@ public enum VerdictRules {
         if generator.saturated {
             var reasons: [String] = []
             if generator.lagP99Ms > maximumLagP99Ms {
-                reasons.append("generator fell behind its schedule: lag p99 \(SummaryRenderer.ms(generator.lagP99Ms)) > \(SummaryRenderer.ms(maximumLagP99Ms))")
+                reasons.append(
+                    "generator fell behind its schedule: lag p99 \(SummaryRenderer.ms(generator.lagP99Ms))"
+                        + " > \(SummaryRenderer.ms(maximumLagP99Ms))"
+                )
             }
             if generator.saturatedSeconds >= saturatedSecondsLimit {
-                reasons.append("generator CPU saturated: an event loop was ≥ 95 % busy for \(generator.saturatedSeconds) s in a row")
+                reasons.append(
+                    "generator CPU saturated: an event loop was ≥ 95 % busy for"
+                        + " \(generator.saturatedSeconds) s in a row"
+                )
             }
             return (.invalid, reasons)
         }
         var reasons = runProblems
         for o in slo where !o.passed {
             if o.name == "errorRate" {
-                reasons.append("slo errorRate: \(SummaryRenderer.percent(o.actual)) > \(SummaryRenderer.percent(Double(o.limit) ?? 0))")
+                reasons.append(
+                    "slo errorRate: \(SummaryRenderer.percent(o.actual))"
+                        + " > \(SummaryRenderer.percent(Double(o.limit) ?? 0))"
+                )
             } else if totals.requests == 0 || o.actual == 0 && totals.ok == 0 {
                 reasons.append("slo \(o.name): no responses")
             } else {

@@ -32,8 +32,10 @@ public final class CompiledPlan: Sendable {
             first.append(steps.count)
             counts.append(journey.steps.count)
             for (s, step) in journey.steps.enumerated() {
-                steps.append(CompiledStep(journey: j, indexInJourney: s, global: steps.count, step: step,
-                                          targetHeaders: plan.target.headers, url: url))
+                steps.append(
+                    CompiledStep(
+                        journey: j, indexInJourney: s, global: steps.count, step: step,
+                        targetHeaders: plan.target.headers, url: url))
             }
         }
         self.steps = steps

@@ -135,7 +135,8 @@ public struct DrillResult: Sendable {
         dropped += other.dropped
         arrivalsScheduled += other.arrivalsScheduled
         errors.merge(other.errors)
-        for s in other.errorSamples where errorSamples.count < DrillResult.maximumErrorSamples && !errorSamples.contains(s) {
+        for s in other.errorSamples
+        where errorSamples.count < DrillResult.maximumErrorSamples && !errorSamples.contains(s) {
             errorSamples.append(s)
         }
         requests.merge(other.requests)

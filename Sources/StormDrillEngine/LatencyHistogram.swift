@@ -8,14 +8,16 @@ public enum LatencyHistogram {
 
     /// A full-precision histogram (3 significant digits, ≈ 190 KB) for whole-run statistics.
     public static func make() -> Histogram<UInt64> {
-        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: highestMicroseconds,
-                          numberOfSignificantValueDigits: .three)
+        Histogram<UInt64>(
+            lowestDiscernibleValue: 1, highestTrackableValue: highestMicroseconds,
+            numberOfSignificantValueDigits: .three)
     }
 
     /// A compact histogram (2 significant digits, ≈ 1 % error, ≈ 13 KB) for time buckets and live windows.
     public static func makeCompact() -> Histogram<UInt32> {
-        Histogram<UInt32>(lowestDiscernibleValue: 1, highestTrackableValue: highestMicroseconds,
-                          numberOfSignificantValueDigits: .two)
+        Histogram<UInt32>(
+            lowestDiscernibleValue: 1, highestTrackableValue: highestMicroseconds,
+            numberOfSignificantValueDigits: .two)
     }
 
     @inlinable

@@ -697,8 +697,9 @@ final class LoopWorker {
         c.state = .unconnected
         unconnected.append(c.id)
         if failedSlot >= 0 && slab[failedSlot].active {
-            failStep(failedSlot, .connectionReset, now: offsetNow(),
-                     message: c.pendingError ?? "connection closed before the response was complete")
+            failStep(
+                failedSlot, .connectionReset, now: offsetNow(),
+                message: c.pendingError ?? "connection closed before the response was complete")
         }
         c.pendingError = nil
         // A journey may be waiting for exactly this connection slot.
@@ -714,8 +715,9 @@ final class LoopWorker {
             let slot = c.journey
             c.journey = -1
             close(c)
-            failStep(slot, cls == .other || cls == .connectionReset ? cls : .connectionReset, now: offsetNow(),
-                     message: message)
+            failStep(
+                slot, cls == .other || cls == .connectionReset ? cls : .connectionReset, now: offsetNow(),
+                message: message)
         } else {
             c.pendingError = message
             close(c)

@@ -111,7 +111,9 @@ public enum CampusCatalog {
     ]
 
     /// Pickup points where students collect an order themselves instead of waiting at a dorm gate.
-    public static let pickupPoints = ["library-lockers", "student-union-desk", "sports-center-shelf", "north-gate-kiosk"]
+    public static let pickupPoints = [
+        "library-lockers", "student-union-desk", "sports-center-shelf", "north-gate-kiosk",
+    ]
 
     /// Delivery slots: eight 15-minute lunch slots and ten dinner slots.
     public static let lunchSlots = [

@@ -34,8 +34,10 @@ public struct CampusShape: Sendable, Hashable {
             case .examWeek:
                 [(0.20, 1.00, 0.40), (0.60, 0.40, 0.40), (0.20, 0.40, 0.70)]
             case .eventDaySurge:
-                [(0.30, 0.30, 0.30), (0.03, 0.30, 1.00), (0.10, 1.00, 1.00), (0.15, 1.00, 0.60), (0.17, 0.60, 0.40),
-                 (0.25, 0.40, 0.30)]
+                [
+                    (0.30, 0.30, 0.30), (0.03, 0.30, 1.00), (0.10, 1.00, 1.00), (0.15, 1.00, 0.60), (0.17, 0.60, 0.40),
+                    (0.25, 0.40, 0.30),
+                ]
             }
         }
     }
@@ -65,8 +67,10 @@ public struct CampusShape: Sendable, Hashable {
             }
             usedMs += ms
             guard ms > 0 else { continue }
-            stages.append(Stage(duration: .milliseconds(ms), from: round2(segment.from * peakRate),
-                                to: round2(segment.to * peakRate)))
+            stages.append(
+                Stage(
+                    duration: .milliseconds(ms), from: round2(segment.from * peakRate),
+                    to: round2(segment.to * peakRate)))
         }
         // Sub-millisecond remainder (durations are rarely that precise) goes to the last stage.
         let remainder = duration.nanoseconds - totalMs * 1_000_000

@@ -209,7 +209,9 @@ public struct JSONParser {
         guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: expected a digit") }
         if bytes[index] == UInt8(ascii: "0") {
             advance()
-            if index < bytes.count, isDigit(bytes[index]) { throw error("invalid number: leading zeros are not allowed") }
+            if index < bytes.count, isDigit(bytes[index]) {
+                throw error("invalid number: leading zeros are not allowed")
+            }
         } else {
             while index < bytes.count, isDigit(bytes[index]) { advance() }
         }
@@ -336,10 +338,12 @@ public enum PathComponent: Sendable, Hashable {
         for c in components {
             switch c {
             case .key(let k):
-                let plain = !k.isEmpty && k.unicodeScalars.allSatisfy {
-                    ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "-")
-                        && $0.isASCII
-                }
+                let plain =
+                    !k.isEmpty
+                    && k.unicodeScalars.allSatisfy {
+                        ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "-")
+                            && $0.isASCII
+                    }
                 if plain {
                     if !out.isEmpty { out += "." }
                     out += k

@@ -51,7 +51,9 @@ public struct Target: Sendable {
     /// Connection pool size; nil means the default for the load model.
     public var connections: Int?
 
-    public init(endpoint: Endpoint, headers: [Header] = [], timeout: PlanDuration = .seconds(10), connections: Int? = nil) {
+    public init(
+        endpoint: Endpoint, headers: [Header] = [], timeout: PlanDuration = .seconds(10), connections: Int? = nil
+    ) {
         self.endpoint = endpoint
         self.headers = headers
         self.timeout = timeout
@@ -182,8 +184,10 @@ public struct OpenLoad: Sendable {
 
     public static let defaultMaxInFlight = 10_000
 
-    public init(arrival: ArrivalProcess = .uniform, stages: [Stage], shape: CampusShape? = nil,
-                maxInFlight: Int = OpenLoad.defaultMaxInFlight) {
+    public init(
+        arrival: ArrivalProcess = .uniform, stages: [Stage], shape: CampusShape? = nil,
+        maxInFlight: Int = OpenLoad.defaultMaxInFlight
+    ) {
         self.arrival = arrival
         self.stages = stages
         self.shape = shape

@@ -9,8 +9,10 @@ public struct PlanDecoder {
     private var basePath = ""
 
     /// Top-level keys, in the order the docs list them.
-    static let rootKeys = ["$schema", "stormdrill", "name", "description", "seed", "vars", "target", "load",
-                           "journeys", "slo"]
+    static let rootKeys = [
+        "$schema", "stormdrill", "name", "description", "seed", "vars", "target", "load",
+        "journeys", "slo",
+    ]
     static let targetKeys = ["baseURL", "embedded", "headers", "timeout", "connections"]
     static let openKeys = ["model", "arrival", "stages", "shape", "maxInFlight"]
     static let closedKeys = ["model", "users", "thinkTime", "duration"]
@@ -33,10 +35,12 @@ public struct PlanDecoder {
         do {
             root = try JSONParser.parse(bytes)
         } catch {
-            return .failure(PlanError(diagnostics: [
-                PlanDiagnostic(file: file, position: error.position, path: error.path,
-                               message: "invalid JSON: \(error.message)")
-            ]))
+            return .failure(
+                PlanError(diagnostics: [
+                    PlanDiagnostic(
+                        file: file, position: error.position, path: error.path,
+                        message: "invalid JSON: \(error.message)")
+                ]))
         }
         return decode(root, file: file)
     }
@@ -58,8 +62,10 @@ public struct PlanDecoder {
     }
 
     private mutating func report(at position: SourcePosition, _ path: [PathComponent], _ message: String) {
-        diagnostics.append(PlanDiagnostic(file: file, position: position, path: PathComponent.render(path),
-                                          message: message))
+        diagnostics.append(
+            PlanDiagnostic(
+                file: file, position: position, path: PathComponent.render(path),
+                message: message))
     }
 
     // MARK: - Generic helpers
@@ -95,7 +101,9 @@ public struct PlanDecoder {
         }
         for key in required where out[key] == nil {
             // A misspelt required key was already reported with a suggestion; do not also call it missing.
-            let misspelt = members.contains { !allowed.contains($0.key) && Suggestion.closest(to: $0.key, in: [key]) != nil }
+            let misspelt = members.contains {
+                !allowed.contains($0.key) && Suggestion.closest(to: $0.key, in: [key]) != nil
+            }
             if !misspelt { report(node, path, "missing required key \"\(key)\"") }
         }
         return out
@@ -130,7 +138,9 @@ public struct PlanDecoder {
             return nil
         }
         guard i >= min else {
-            report(node, path, i <= 0 && min == 1 ? "must be greater than 0 (got \(i))" : "must be at least \(min) (got \(i))")
+            report(
+                node, path,
+                i <= 0 && min == 1 ? "must be greater than 0 (got \(i))" : "must be at least \(min) (got \(i))")
             return nil
         }
         guard i <= max else {
@@ -140,9 +150,11 @@ public struct PlanDecoder {
         return i
     }
 
-    private mutating func duration(_ node: JSONNode, _ path: [PathComponent], allowZero: Bool = false) -> PlanDuration? {
+    private mutating func duration(_ node: JSONNode, _ path: [PathComponent], allowZero: Bool = false) -> PlanDuration?
+    {
         guard let text = node.stringValue else {
-            var message = "must be a duration string such as \"250ms\", \"10s\", \"2m\" or \"1h\" (got \(node.typeName))"
+            var message =
+                "must be a duration string such as \"250ms\", \"10s\", \"2m\" or \"1h\" (got \(node.typeName))"
             if case .number(let v, _) = node.value { message += "; did you mean \"\(PlanDecoder.format(v))s\"?" }
             report(node, path, message)
             return nil
@@ -153,7 +165,9 @@ public struct PlanDecoder {
         }
         guard let d = PlanDuration(parsing: text) else {
             var message = "invalid duration \"\(text)\"; use a number with a unit: ms, s, m or h (\"250ms\", \"10s\")"
-            if Double(text.trimmingWhitespace()) != nil { message += "; did you mean \"\(text.trimmingWhitespace())s\"?" }
+            if Double(text.trimmingWhitespace()) != nil {
+                message += "; did you mean \"\(text.trimmingWhitespace())s\"?"
+            }
             report(node, path, message)
             return nil
         }
@@ -178,17 +192,21 @@ public struct PlanDecoder {
     private mutating func decodeRoot(_ root: JSONNode) -> Plan? {
         let path: [PathComponent] = []
         guard
-            let m = object(root, path, allowed: PlanDecoder.rootKeys,
-                           required: ["stormdrill", "name", "target", "load", "journeys"],
-                           elsewhere: PlanDecoder.misplacedRootHints)
+            let m = object(
+                root, path, allowed: PlanDecoder.rootKeys,
+                required: ["stormdrill", "name", "target", "load", "journeys"],
+                elsewhere: PlanDecoder.misplacedRootHints)
         else { return nil }
 
         if let v = m["stormdrill"] {
             if case .number(let n, _) = v.value, n == Double(Plan.formatVersion) {
                 // ok
             } else if case .number(let n, _) = v.value {
-                report(v, [.key("stormdrill")],
-                       "unsupported plan format version \(PlanDecoder.format(n)); this build reads version \(Plan.formatVersion)")
+                report(
+                    v, [.key("stormdrill")],
+                    "unsupported plan format version \(PlanDecoder.format(n));"
+                        + " this build reads version \(Plan.formatVersion)"
+                )
             } else {
                 report(v, [.key("stormdrill")], "must be the format version number 1 (got \(v.typeName))")
             }
@@ -205,7 +223,11 @@ public struct PlanDecoder {
             if case .number(_, let text) = s.value, let v = UInt64(text) {
                 seed = v
             } else {
-                report(s, [.key("seed")], "must be a non-negative whole number (got \(s.typeName == "a number" ? (s.compactJSON()) : s.typeName))")
+                report(
+                    s, [.key("seed")],
+                    "must be a non-negative whole number"
+                        + " (got \(s.typeName == "a number" ? (s.compactJSON()) : s.typeName))"
+                )
             }
         }
         if let v = m["vars"] { decodeVars(v) }
@@ -217,8 +239,9 @@ public struct PlanDecoder {
         if let s = m["slo"] { slo = decodeSLO(s) ?? slo }
 
         guard let name, let target, let load, let journeys else { return nil }
-        return Plan(name: name, description: description, seed: seed, vars: vars, target: target, load: load,
-                    journeys: journeys, slo: slo)
+        return Plan(
+            name: name, description: description, seed: seed, vars: vars, target: target, load: load,
+            journeys: journeys, slo: slo)
     }
 
     static let misplacedRootHints: [String: String] = [
@@ -341,8 +364,9 @@ public struct PlanDecoder {
                 report(m.value, p, "header values must not contain line breaks")
                 continue
             }
-            if let t = compileTemplate(value, node: m.value, p, context: .text, extracts: extracts,
-                                       definedLater: definedLater)
+            if let t = compileTemplate(
+                value, node: m.value, p, context: .text, extracts: extracts,
+                definedLater: definedLater)
             {
                 out.append(Header(name: m.key, value: t))
             }
@@ -382,11 +406,14 @@ public struct PlanDecoder {
             return nil
         }
         if model == "closed" {
-            let hints = Dictionary(uniqueKeysWithValues: ["arrival", "stages", "shape", "maxInFlight"].map {
-                ($0, "\"\($0)\" is only for the open model")
-            })
-            guard let m = object(node, path, allowed: PlanDecoder.closedKeys, required: ["users", "duration"],
-                                 elsewhere: hints)
+            let hints = Dictionary(
+                uniqueKeysWithValues: ["arrival", "stages", "shape", "maxInFlight"].map {
+                    ($0, "\"\($0)\" is only for the open model")
+                })
+            guard
+                let m = object(
+                    node, path, allowed: PlanDecoder.closedKeys, required: ["users", "duration"],
+                    elsewhere: hints)
             else { return nil }
             let users = m["users"].flatMap { integer($0, path + [.key("users")], min: 1, max: 100_000) }
             var think = PlanDuration.zero
@@ -395,10 +422,14 @@ public struct PlanDecoder {
             guard let users, let d else { return nil }
             return .closed(ClosedLoad(users: users, thinkTime: think, duration: d))
         }
-        let hints = Dictionary(uniqueKeysWithValues: ["users", "thinkTime"].map {
-            ($0, "\"\($0)\" is only for the closed model")
-        }).merging(["rate": "\"rate\" belongs in a stage: \"stages\": [{\"duration\": \"30s\", \"rate\": 50}]",
-                    "duration": "an open load's duration comes from its stages or shape"]) { a, _ in a }
+        let hints = Dictionary(
+            uniqueKeysWithValues: ["users", "thinkTime"].map {
+                ($0, "\"\($0)\" is only for the closed model")
+            }
+        ).merging([
+            "rate": "\"rate\" belongs in a stage: \"stages\": [{\"duration\": \"30s\", \"rate\": 50}]",
+            "duration": "an open load's duration comes from its stages or shape",
+        ]) { a, _ in a }
         guard let m = object(node, path, allowed: PlanDecoder.openKeys, elsewhere: hints) else { return nil }
         var arrival = ArrivalProcess.uniform
         if let a = m["arrival"], let s = string(a, path + [.key("arrival")]) {
@@ -460,7 +491,8 @@ public struct PlanDecoder {
             var to: Double?
             if let r = m["rate"] {
                 if m["from"] != nil || m["to"] != nil {
-                    report(r, p + [.key("rate")], "use either \"rate\" (constant) or \"from\"/\"to\" (a ramp), not both")
+                    report(
+                        r, p + [.key("rate")], "use either \"rate\" (constant) or \"from\"/\"to\" (a ramp), not both")
                     ok = false
                 } else if let v = rate(r, p + [.key("rate")], allowZero: false) {
                     from = v
@@ -575,9 +607,13 @@ public struct PlanDecoder {
     }
 
     private mutating func decodeJourney(_ node: JSONNode, _ path: [PathComponent]) -> Journey? {
-        guard let m = object(node, path, allowed: PlanDecoder.journeyKeys, required: ["name", "steps"],
-                             elsewhere: ["method": "\"method\" belongs in a step inside \"steps\"",
-                                         "path": "\"path\" belongs in a step inside \"steps\""])
+        guard
+            let m = object(
+                node, path, allowed: PlanDecoder.journeyKeys, required: ["name", "steps"],
+                elsewhere: [
+                    "method": "\"method\" belongs in a step inside \"steps\"",
+                    "path": "\"path\" belongs in a step inside \"steps\"",
+                ])
         else { return nil }
         let name = m["name"].flatMap { string($0, path + [.key("name")]) }
         var weight = 1.0
@@ -612,8 +648,10 @@ public struct PlanDecoder {
         var ok = true
         for (i, e) in elements.enumerated() {
             let later = definedByStep[i...].reduce(into: Set<String>()) { $0.formUnion($1) }
-            guard let step = decodeStep(e, sp + [.index(i)], extracts: slots, definedLater: later,
-                                        slotNames: &slotNames)
+            guard
+                let step = decodeStep(
+                    e, sp + [.index(i)], extracts: slots, definedLater: later,
+                    slotNames: &slotNames)
             else {
                 ok = false
                 // Still register this step's extract names so later steps do not report them again.
@@ -624,7 +662,9 @@ public struct PlanDecoder {
                 continue
             }
             if !stepNames.insert(step.name).inserted {
-                report(e["name"] ?? e, sp + [.index(i), .key("name")], "duplicate step name \"\(step.name)\" in this journey")
+                report(
+                    e["name"] ?? e, sp + [.index(i), .key("name")],
+                    "duplicate step name \"\(step.name)\" in this journey")
                 ok = false
             }
             for x in step.extract { slots[x.name] = x.slot }
@@ -638,10 +678,14 @@ public struct PlanDecoder {
         _ node: JSONNode, _ path: [PathComponent], extracts: [String: Int], definedLater: Set<String>,
         slotNames: inout [String]
     ) -> Step? {
-        guard let m = object(node, path, allowed: PlanDecoder.stepKeys, required: ["name", "path"],
-                             elsewhere: ["url": "use \"path\"; the host comes from \"target.baseURL\"",
-                                         "status": "use \"expect\": [200, 201]",
-                                         "weight": "\"weight\" belongs to a journey, not a step"])
+        guard
+            let m = object(
+                node, path, allowed: PlanDecoder.stepKeys, required: ["name", "path"],
+                elsewhere: [
+                    "url": "use \"path\"; the host comes from \"target.baseURL\"",
+                    "status": "use \"expect\": [200, 201]",
+                    "weight": "\"weight\" belongs to a journey, not a step",
+                ])
         else { return nil }
         var ok = true
         let name = m["name"].flatMap { string($0, path + [.key("name")]) }
@@ -650,8 +694,9 @@ public struct PlanDecoder {
             if let parsed = HTTPMethodName(rawValue: s.uppercased()) {
                 method = parsed
             } else {
-                report(n, path + [.key("method")],
-                       "unknown method \"\(s)\" (use \(HTTPMethodName.allCases.map(\.rawValue).joined(separator: ", ")))")
+                report(
+                    n, path + [.key("method")],
+                    "unknown method \"\(s)\" (use \(HTTPMethodName.allCases.map(\.rawValue).joined(separator: ", ")))")
                 ok = false
             }
         }
@@ -662,9 +707,10 @@ public struct PlanDecoder {
                 report(pn, path + [.key("path")], "must start with \"/\" (got \"\(text)\")\(hint)")
             } else if text.unicodeScalars.contains(where: { $0 == " " || $0.value < 0x21 || $0.value == 0x7F }) {
                 report(pn, path + [.key("path")], "must not contain spaces or control characters; percent-encode them")
-            } else if let t = compileTemplate(basePath + text, node: pn, path + [.key("path")], context: .path,
-                                              extracts: extracts, definedLater: definedLater,
-                                              scalarShift: -basePath.unicodeScalars.count)
+            } else if let t = compileTemplate(
+                basePath + text, node: pn, path + [.key("path")], context: .path,
+                extracts: extracts, definedLater: definedLater,
+                scalarShift: -basePath.unicodeScalars.count)
             {
                 pathTemplate = t
             }
@@ -688,7 +734,11 @@ public struct PlanDecoder {
             if let elements = x.elements, !elements.isEmpty {
                 var set = Set<Int>()
                 for (i, e) in elements.enumerated() {
-                    if let code = integer(e, p + [.index(i)], min: 100, max: 599) { set.insert(code) } else { ok = false }
+                    if let code = integer(e, p + [.index(i)], min: 100, max: 599) {
+                        set.insert(code)
+                    } else {
+                        ok = false
+                    }
                 }
                 expect = set
             } else if case .number = x.value, let code = integer(x, p, min: 100, max: 599) {
@@ -705,13 +755,16 @@ public struct PlanDecoder {
                 for member in members {
                     let mp = p + [.key(member.key)]
                     guard PlanDecoder.isIdentifier(member.key) else {
-                        report(at: member.keyPosition, mp,
-                               "extract names may use letters, digits, '_' and '-' and start with a letter")
+                        report(
+                            at: member.keyPosition, mp,
+                            "extract names may use letters, digits, '_' and '-' and start with a letter")
                         ok = false
                         continue
                     }
                     guard let text = member.value.stringValue else {
-                        report(member.value, mp, "must be a JSON Pointer string such as \"/id\" (got \(member.value.typeName))")
+                        report(
+                            member.value, mp,
+                            "must be a JSON Pointer string such as \"/id\" (got \(member.value.typeName))")
                         ok = false
                         continue
                     }
@@ -735,7 +788,9 @@ public struct PlanDecoder {
                     extractions.append(Extraction(name: member.key, slot: slot, pointer: pointer))
                 }
             } else {
-                report(x, p, "must be an object of names to JSON Pointers, e.g. {\"orderId\": \"/id\"} (got \(x.typeName))")
+                report(
+                    x, p, "must be an object of names to JSON Pointers, e.g. {\"orderId\": \"/id\"} (got \(x.typeName))"
+                )
                 ok = false
             }
         }
@@ -744,8 +799,9 @@ public struct PlanDecoder {
             if let d = duration(t, path + [.key("think")], allowZero: true) { think = d } else { ok = false }
         }
         guard ok, let name, let pathTemplate else { return nil }
-        return Step(name: name, method: method, path: pathTemplate, headers: headers, body: body, expect: expect,
-                    extract: extractions, think: think)
+        return Step(
+            name: name, method: method, path: pathTemplate, headers: headers, body: body, expect: expect,
+            extract: extractions, think: think)
     }
 
     // MARK: - Templates
@@ -775,7 +831,8 @@ public struct PlanDecoder {
                     case .success(.literal(let value)):
                         switch context {
                         case .text where value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }):
-                            report(at: position, path, "{{\(ph.name)}} contains a line break, which a header cannot carry")
+                            report(
+                                at: position, path, "{{\(ph.name)}} contains a line break, which a header cannot carry")
                             ok = false
                         case .path:
                             // Vars are plain text: percent-encode what a path cannot carry as is.
@@ -796,8 +853,11 @@ public struct PlanDecoder {
                         }
                     case .success(.variable(let v)):
                         if case .order(.items) = v, context != .text {
-                            report(at: position, path,
-                                   "{{order.items}} is a JSON array; use it as a whole body value: \"items\": \"{{order.items}}\"")
+                            report(
+                                at: position, path,
+                                "{{order.items}} is a JSON array;"
+                                    + " use it as a whole body value: \"items\": \"{{order.items}}\""
+                            )
                             ok = false
                         }
                         parts.append(.variable(v, context))
@@ -817,9 +877,12 @@ public struct PlanDecoder {
         case variable(TemplateVariable)
     }
 
-    private func resolve(_ name: String, extracts: [String: Int], definedLater: Set<String>) -> Result<Resolved, PlanProblem> {
+    private func resolve(
+        _ name: String, extracts: [String: Int], definedLater: Set<String>
+    ) -> Result<Resolved, PlanProblem> {
         let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
-        let known = OrderField.allCases.map { "order.\($0.rawValue)" } + vars.keys.sorted().map { "vars.\($0)" }
+        let known =
+            OrderField.allCases.map { "order.\($0.rawValue)" } + vars.keys.sorted().map { "vars.\($0)" }
             + extracts.keys.sorted().map { "extract.\($0)" }
         func unknown(_ extra: String = "") -> Result<Resolved, PlanProblem> {
             var message = "unknown template variable {{\(name)}}\(extra)"
@@ -838,8 +901,9 @@ public struct PlanDecoder {
             if let s = Suggestion.closest(to: parts[1], in: fields, allowPrefix: false) {
                 return .failure(PlanProblem("unknown template variable {{\(name)}}; did you mean {{order.\(s)}}?"))
             }
-            return .failure(PlanProblem(
-                "unknown template variable {{\(name)}} (order fields: \(fields.joined(separator: ", ")))"))
+            return .failure(
+                PlanProblem(
+                    "unknown template variable {{\(name)}} (order fields: \(fields.joined(separator: ", ")))"))
         case "vars":
             if let v = vars[parts[1]] { return .success(.literal(v)) }
             if vars.isEmpty { return .failure(PlanProblem("{{\(name)}} uses a var but the plan defines no \"vars\"")) }
@@ -847,12 +911,18 @@ public struct PlanDecoder {
         case "extract":
             if let slot = extracts[parts[1]] { return .success(.variable(.extract(slot: slot, name: parts[1]))) }
             if definedLater.contains(parts[1]) {
-                return .failure(PlanProblem(
-                    "{{\(name)}} is used before it is defined: a later step (or this one) extracts \"\(parts[1])\"; only values extracted by earlier steps of the journey can be used"
-                ))
+                return .failure(
+                    PlanProblem(
+                        "{{\(name)}} is used before it is defined: a later step (or this one) extracts"
+                            + " \"\(parts[1])\"; only values extracted by earlier steps of the journey can be used"
+                    ))
             }
-            return .failure(PlanProblem("{{\(name)}} is not extracted by any earlier step of this journey"
-                + (Suggestion.closest(to: parts[1], in: Array(extracts.keys)).map { "; did you mean {{extract.\($0)}}?" } ?? "")))
+            return .failure(
+                PlanProblem(
+                    "{{\(name)}} is not extracted by any earlier step of this journey"
+                        + (Suggestion.closest(to: parts[1], in: Array(extracts.keys)).map {
+                            "; did you mean {{extract.\($0)}}?"
+                        } ?? "")))
         default:
             return unknown()
         }
@@ -894,8 +964,9 @@ public struct PlanDecoder {
                 }
                 // Mixed text: render inside the quotes, escaping literal text now.
                 literal("\"")
-                if let t = compileTemplate(s, node: n, p, context: .jsonString, extracts: extracts,
-                                           definedLater: definedLater)
+                if let t = compileTemplate(
+                    s, node: n, p, context: .jsonString, extracts: extracts,
+                    definedLater: definedLater)
                 {
                     for part in t.parts {
                         if case .literal(let bytes) = part {
@@ -935,8 +1006,10 @@ public struct PlanDecoder {
 
     private mutating func decodeSLO(_ node: JSONNode) -> ServiceLevelObjective? {
         let path: [PathComponent] = [.key("slo")]
-        guard let m = object(node, path, allowed: PlanDecoder.sloKeys,
-                             elsewhere: ["p99.9": "write \"p999\" for the 99.9th percentile"])
+        guard
+            let m = object(
+                node, path, allowed: PlanDecoder.sloKeys,
+                elsewhere: ["p99.9": "write \"p999\" for the 99.9th percentile"])
         else { return nil }
         var slo = ServiceLevelObjective(errorRate: nil)
         slo.p50 = m["p50"].flatMap { duration($0, path + [.key("p50")]) }
@@ -946,7 +1019,9 @@ public struct PlanDecoder {
         slo.p999 = m["p999"].flatMap { duration($0, path + [.key("p999")]) }
         if let e = m["errorRate"], let v = number(e, path + [.key("errorRate")]) {
             if v < 0 || v > 1 {
-                report(e, path + [.key("errorRate")], "must be a share between 0 and 1 (got \(PlanDecoder.format(v)); 1 % is 0.01)")
+                report(
+                    e, path + [.key("errorRate")],
+                    "must be a share between 0 and 1 (got \(PlanDecoder.format(v)); 1 % is 0.01)")
             } else {
                 slo.errorRate = v
             }

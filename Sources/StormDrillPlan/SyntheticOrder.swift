@@ -94,8 +94,10 @@ public struct OrderGenerator: Sendable {
 
     /// The dorm a student lives in: fixed per student and seed, weighted by dorm size.
     public func dorm(ofStudent student: Int) -> Int {
-        var rng = SplitMix64(seed: SplitMix64.mix(seed: seed, stream: OrderGenerator.studentStream,
-                                                  index: UInt64(student)))
+        var rng = SplitMix64(
+            seed: SplitMix64.mix(
+                seed: seed, stream: OrderGenerator.studentStream,
+                index: UInt64(student)))
         return dormChoice.pick(using: &rng)
     }
 
@@ -146,7 +148,9 @@ public struct OrderGenerator: Sendable {
     /// Writes one field of an order. `quoted` wraps string fields in JSON quotes (for a body value that is exactly
     /// this placeholder); array and number fields are always written as JSON.
     @inlinable
-    public func write(_ field: OrderField, of order: SyntheticOrder, quoted: Bool, into sink: inout some TemplateByteSink) {
+    public func write(
+        _ field: OrderField, of order: SyntheticOrder, quoted: Bool, into sink: inout some TemplateByteSink
+    ) {
         _write(field, of: order, quoted: quoted, into: &sink)
     }
 

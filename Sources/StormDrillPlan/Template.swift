@@ -117,8 +117,11 @@ enum TemplateScanner {
                 }
                 var inner = String.UnicodeScalarView()
                 inner.append(contentsOf: scalars[(i + 2)..<j])
-                pieces.append(.placeholder(TemplatePlaceholder(name: String(inner).trimmingWhitespace(),
-                                                               scalarOffset: start)))
+                pieces.append(
+                    .placeholder(
+                        TemplatePlaceholder(
+                            name: String(inner).trimmingWhitespace(),
+                            scalarOffset: start)))
                 i = j + 2
             } else {
                 text.append(scalars[i])

@@ -70,8 +70,9 @@ extension Template {
             case .literal(let bytes):
                 sink.appendBytes(bytes)
             case .variable(let variable, let context):
-                Template.renderVariable(variable, context: context, order: order, generator: generator,
-                                        extracts: extracts, into: &sink)
+                Template.renderVariable(
+                    variable, context: context, order: order, generator: generator,
+                    extracts: extracts, into: &sink)
             }
         }
     }

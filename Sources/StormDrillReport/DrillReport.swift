@@ -226,7 +226,8 @@ public struct LatencySummary: Codable, Sendable, Equatable {
     public var max: Double
     public var mean: Double
 
-    public init(count: Int, p50: Double, p90: Double, p95: Double, p99: Double, p999: Double, max: Double, mean: Double) {
+    public init(count: Int, p50: Double, p90: Double, p95: Double, p99: Double, p999: Double, max: Double, mean: Double)
+    {
         self.count = count
         self.p50 = p50
         self.p90 = p90

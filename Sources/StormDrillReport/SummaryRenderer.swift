@@ -18,9 +18,11 @@ public enum SummaryRenderer {
         load += ", \(seconds(r.load.plannedDurationSeconds)) planned, ran \(seconds(r.durationSeconds))"
         row("load", load)
         let t = r.totals
-        row("journeys", "\(t.journeys) started: \(t.journeysOk) ok, \(t.journeysFailed) failed"
-            + (t.journeysAbandoned > 0 ? ", \(t.journeysAbandoned) abandoned" : "")
-            + "   \(rate(t.throughput.journeysPerSecond))/s")
+        row(
+            "journeys",
+            "\(t.journeys) started: \(t.journeysOk) ok, \(t.journeysFailed) failed"
+                + (t.journeysAbandoned > 0 ? ", \(t.journeysAbandoned) abandoned" : "")
+                + "   \(rate(t.throughput.journeysPerSecond))/s")
         row("requests", "\(t.requests): \(t.ok) ok, \(t.errors) errors   \(rate(t.throughput.requestsPerSecond))/s")
         row("error rate", percent(t.errorRate) + (t.dropped > 0 ? " (\(t.dropped) dropped)" : ""))
         row("latency", latency(r.latency) + "   (from intended send time)")
@@ -30,11 +32,15 @@ public enum SummaryRenderer {
             row("errors", top.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
         }
         let g = r.generator
-        row("generator", "lag p99 \(ms(g.lagP99Ms)), max \(ms(g.lagMaxMs)), cpu busy max \(percent(g.cpuBusyMax))"
-            + (g.saturated ? ", SATURATED" : ""))
+        row(
+            "generator",
+            "lag p99 \(ms(g.lagP99Ms)), max \(ms(g.lagMaxMs)), cpu busy max \(percent(g.cpuBusyMax))"
+                + (g.saturated ? ", SATURATED" : ""))
         for o in r.slo {
-            row("slo \(o.name)", "\(o.name == "errorRate" ? percent(o.actual) : ms(o.actual)) vs \(o.limit)  "
-                + (o.passed ? "✓" : "✗"))
+            row(
+                "slo \(o.name)",
+                "\(o.name == "errorRate" ? percent(o.actual) : ms(o.actual)) vs \(o.limit)  "
+                    + (o.passed ? "✓" : "✗"))
         }
         lines.append("")
         row("status", r.status.rawValue + (r.interruption.map { " (\($0))" } ?? ""))

@@ -91,15 +91,20 @@ public struct DrillRunner: Sendable {
             let server = CampusServer(logger: quietLogger()) { port in targetReady.resolve(port: port) }
             embeddedServer = server
             // Listed first, so graceful shutdown stops it after the drill.
-            services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup,
-                                  failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "campus"))
+            services.append(
+                .init(
+                    service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "campus"))
         case .url:
             break
         }
-        let drill = DrillService(runner: self, control: control, targetReady: targetReady,
-                                 embedded: embeddedServer != nil)
-        services.append(.init(service: drill, successTerminationBehavior: .gracefullyShutdownGroup,
-                              failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "drill"))
+        let drill = DrillService(
+            runner: self, control: control, targetReady: targetReady,
+            embedded: embeddedServer != nil)
+        services.append(
+            .init(
+                service: drill, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "drill"))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: quietLogger()))
 
         let signalTask: Task<Void, Never>? =

@@ -45,7 +45,8 @@ struct DrillService: Service {
         case .embedded(let name):
             guard let port = await targetReady.wait(timeout: .seconds(20)) else {
                 control.recordProblem("the embedded \(name) target did not start within 20 s")
-                await finishAndStop(result: DrillResult(), targetURL: "embedded:\(name)", reportDirectory: reportDirectory)
+                await finishAndStop(
+                    result: DrillResult(), targetURL: "embedded:\(name)", reportDirectory: reportDirectory)
                 return
             }
             url = TargetURL(scheme: "http", host: "127.0.0.1", port: port)
@@ -68,9 +69,11 @@ struct DrillService: Service {
 
         let engine: LoadEngine
         do {
-            engine = try LoadEngine(plan: plan, url: url, address: address,
-                                    options: .init(eventLoops: runner.options.eventLoops,
-                                                   stopGrace: runner.options.stopGrace))
+            engine = try LoadEngine(
+                plan: plan, url: url, address: address,
+                options: .init(
+                    eventLoops: runner.options.eventLoops,
+                    stopGrace: runner.options.stopGrace))
         } catch {
             control.recordProblem("cannot set up the load engine: \(error)")
             await finishAndStop(result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
@@ -93,16 +96,19 @@ struct DrillService: Service {
                     let rate = elapsed > lastTime ? Double(s.requestsSent - lastSent) / (elapsed - lastTime) : 0
                     lastSent = s.requestsSent
                     lastTime = elapsed
-                    onProgress(DrillProgress(elapsedSeconds: elapsed, plannedSeconds: plan.loadDuration.seconds,
-                                             sendRate: rate, snapshot: s))
+                    onProgress(
+                        DrillProgress(
+                            elapsedSeconds: elapsed, plannedSeconds: plan.loadDuration.seconds,
+                            sendRate: rate, snapshot: s))
                 }
             }
         }
         let result = await engine.run(startingAt: start)
         progressTask?.cancel()
         await engine.shutdown()
-        await finishAndStop(result: result, targetURL: url.description, reportDirectory: reportDirectory,
-                            startedAt: startedAt, connections: engine.connectionCount)
+        await finishAndStop(
+            result: result, targetURL: url.description, reportDirectory: reportDirectory,
+            startedAt: startedAt, connections: engine.connectionCount)
     }
 
     /// Writes the report, records the outcome, and asks the group to stop (the embedded target with it).
@@ -110,8 +116,9 @@ struct DrillService: Service {
         result: DrillResult, targetURL: String, reportDirectory: String?, startedAt: String? = nil,
         connections: Int? = nil
     ) async {
-        let outcome = await finish(result: result, targetURL: targetURL, reportDirectory: reportDirectory,
-                                   startedAt: startedAt, connections: connections)
+        let outcome = await finish(
+            result: result, targetURL: targetURL, reportDirectory: reportDirectory,
+            startedAt: startedAt, connections: connections)
         control.setOutcome(outcome)
     }
 
@@ -124,14 +131,16 @@ struct DrillService: Service {
         var interruption: String?
         if let signal {
             status = .interrupted
-            interruption = "\(signal.name) after \(SummaryRenderer.seconds(Double(result.elapsedNanoseconds) / 1e9))"
+            interruption =
+                "\(signal.name) after \(SummaryRenderer.seconds(Double(result.elapsedNanoseconds) / 1e9))"
                 + " of \(SummaryRenderer.seconds(plan.loadDuration.seconds))"
         } else if !control.problems.isEmpty && result.journeysStarted == 0 {
             status = .aborted
             interruption = control.problems.first
         }
-        let report = finishReport(result: result, targetURL: targetURL, status: status, interruption: interruption,
-                                  startedAt: startedAt, connections: connections)
+        let report = finishReport(
+            result: result, targetURL: targetURL, status: status, interruption: interruption,
+            startedAt: startedAt, connections: connections)
         var path: String?
         var writeError: String?
         if let reportDirectory {

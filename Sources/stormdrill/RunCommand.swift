@@ -61,7 +61,8 @@ struct RunCommand: AsyncParsableCommand {
         if quiet {
             if let path = outcome.reportPath { FileHandleOutput.standardOutput.write(path + "\n") }
         } else {
-            FileHandleOutput.standardOutput.write(SummaryRenderer.render(outcome.report, reportPath: outcome.reportPath) + "\n")
+            FileHandleOutput.standardOutput.write(
+                SummaryRenderer.render(outcome.report, reportPath: outcome.reportPath) + "\n")
         }
         if let error = outcome.writeError {
             FileHandleOutput.standardError.write("stormdrill: report not written: \(error)\n")
@@ -84,7 +85,8 @@ final class ProgressPrinter: Sendable {
     func show(_ p: DrillProgress) {
         guard enabled else { return }
         let s = p.snapshot
-        let line = "\(SummaryRenderer.seconds(p.elapsedSeconds))/\(SummaryRenderer.seconds(p.plannedSeconds))"
+        let line =
+            "\(SummaryRenderer.seconds(p.elapsedSeconds))/\(SummaryRenderer.seconds(p.plannedSeconds))"
             + "  sent \(SummaryRenderer.rate(p.sendRate))/s  ok \(s.requestsOk)  errors \(s.requestsFailed)"
             + (s.dropped > 0 ? "  dropped \(s.dropped)" : "")
             + "  p99 \(SummaryRenderer.ms(Double(s.windowP99Microseconds) / 1000))  in flight \(s.inFlight)"

@@ -7,7 +7,8 @@ struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check plans without sending any traffic.",
-        discussion: "Lists every problem of every file with file:line:column and JSON path; exits 2 if any plan is invalid."
+        discussion:
+            "Lists every problem of every file with file:line:column and JSON path; exits 2 if any plan is invalid."
     )
 
     @Flag(name: .long, help: "Print the load stages each plan expands to (campus shapes included).")
@@ -73,17 +74,22 @@ enum PlanDescription {
         guard case .open(let open) = plan.load else {
             return "    (closed model: \(plan.loadDuration) with a fixed number of users; no stages)\n"
         }
-        var out = "    stages (\(open.shape.map { "campus shape \($0.name.rawValue): \($0.name.summary)" } ?? "as written")):\n"
+        var out =
+            "    stages (\(open.shape.map { "campus shape \($0.name.rawValue): \($0.name.summary)" } ?? "as written"))"
+            + ":\n"
         out += "    [\n"
         var offset = PlanDuration.zero
         for (i, s) in open.stages.enumerated() {
-            let rate = s.isRamp
+            let rate =
+                s.isRamp
                 ? "\"from\": \(number(s.from)), \"to\": \(number(s.to))"
                 : "\"rate\": \(number(s.from))"
             let comma = i == open.stages.count - 1 ? "" : ","
             let entry = "{\"duration\": \"\(s.duration)\", \(rate)}\(comma)"
             let padding = String(repeating: " ", count: max(1, 48 - entry.count))
-            out += "      \(entry)\(padding)// t=\(offset)…\(offset + s.duration), ≈\(Int(s.arrivals.rounded())) arrivals\n"
+            out +=
+                "      \(entry)\(padding)// t=\(offset)…\(offset + s.duration),"
+                + " ≈\(Int(s.arrivals.rounded())) arrivals\n"
             offset = offset + s.duration
         }
         out += "    ]\n"

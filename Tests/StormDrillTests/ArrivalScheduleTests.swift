@@ -6,7 +6,8 @@ extension StormDrillTests {
     struct ArrivalScheduleTests {
         @Test("a ramp from 20 to 400/s over 60 s sends exactly the integral: 12,600 arrivals")
         func rampIntegral() {
-            let s = ArrivalSchedule(stages: [Stage(duration: .seconds(60), from: 20, to: 400)], process: .uniform, seed: 1)
+            let s = ArrivalSchedule(
+                stages: [Stage(duration: .seconds(60), from: 20, to: 400)], process: .uniform, seed: 1)
             #expect(s.expectedArrivals == 12_600)
             let arrivals = s.allArrivals()
             #expect(arrivals.count == 12_600)
@@ -78,7 +79,8 @@ extension StormDrillTests {
 
         @Test("partitions split the stream without overlap or loss", arguments: [ArrivalProcess.uniform, .poisson])
         func partitions(process: ArrivalProcess) {
-            let s = ArrivalSchedule(stages: [Stage(duration: .seconds(5), from: 10, to: 300)], process: process, seed: 5)
+            let s = ArrivalSchedule(
+                stages: [Stage(duration: .seconds(5), from: 10, to: 300)], process: process, seed: 5)
             let all = s.allArrivals()
             var merged: [ArrivalSchedule.Arrival] = []
             for p in 0..<3 {

@@ -1,10 +1,10 @@
 import CampusPlatform
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
-import Logging
 import Testing
 
 extension StormDrillTests {
@@ -56,28 +56,47 @@ extension StormDrillTests {
         func idempotency() async throws {
             try await Self.withServer { port in
                 let headers = [("Idempotency-Key", "k-1")]
-                let a = try await TestHTTP.request(.POST, port: port, path: "/orders", headers: headers, body: Self.order)
-                let b = try await TestHTTP.request(.POST, port: port, path: "/orders", headers: headers, body: Self.order)
+                let a = try await TestHTTP.request(
+                    .POST, port: port, path: "/orders", headers: headers, body: Self.order)
+                let b = try await TestHTTP.request(
+                    .POST, port: port, path: "/orders", headers: headers, body: Self.order)
                 #expect(a.status == 201 && b.status == 201)
                 #expect(b.header("Idempotent-Replayed") == "true")
-                let idA = (try JSONSerialization.jsonObject(with: Data(a.body.utf8)) as? [String: Any])?["id"] as? String
-                let idB = (try JSONSerialization.jsonObject(with: Data(b.body.utf8)) as? [String: Any])?["id"] as? String
+                let idA =
+                    (try JSONSerialization.jsonObject(with: Data(a.body.utf8)) as? [String: Any])?["id"] as? String
+                let idB =
+                    (try JSONSerialization.jsonObject(with: Data(b.body.utf8)) as? [String: Any])?["id"] as? String
                 #expect(idA != nil && idA == idB)
-                let other = Self.order.replacingOccurrences(of: "\"qty\": 2}], \"total\": 26.50", with: "\"qty\": 1}], \"total\": 14.00")
+                let other = Self.order.replacingOccurrences(
+                    of: "\"qty\": 2}], \"total\": 26.50", with: "\"qty\": 1}], \"total\": 14.00")
                 #expect(other != Self.order)
                 let c = try await TestHTTP.request(.POST, port: port, path: "/orders", headers: headers, body: other)
                 #expect(c.status == 409)
             }
         }
 
-        @Test("invalid orders are refused with the field at fault", arguments: [
-            ("not json", 400, "body"),
-            (#"{"canteen": "central-canteen", "items": []}"#, 422, "student"),
-            (#"{"student": "s", "canteen": "mars-cafe", "dorm": "maple-hall", "items": [{"sku": "x", "qty": 1}]}"#, 422, "canteen"),
-            (#"{"student": "s", "canteen": "central-canteen", "dorm": "maple-hall", "items": [{"sku": "pizza-cola", "qty": 1}]}"#, 422, "items[0].sku"),
-            (#"{"student": "s", "canteen": "central-canteen", "dorm": "maple-hall", "items": [{"sku": "central-soy-milk", "qty": 1}], "total": 99}"#, 422, "total"),
-            (#"{"student": "s", "canteen": "central-canteen", "items": [{"sku": "central-soy-milk", "qty": 1}]}"#, 422, "dorm"),
-        ])
+        @Test(
+            "invalid orders are refused with the field at fault",
+            arguments: [
+                ("not json", 400, "body"),
+                (#"{"canteen": "central-canteen", "items": []}"#, 422, "student"),
+                (
+                    #"{"student": "s", "canteen": "mars-cafe", "dorm": "maple-hall", "items": [{"sku": "x", "qty": 1}]}"#,
+                    422, "canteen"
+                ),
+                (
+                    #"{"student": "s", "canteen": "central-canteen", "dorm": "maple-hall", "items": [{"sku": "pizza-cola", "qty": 1}]}"#,
+                    422, "items[0].sku"
+                ),
+                (
+                    #"{"student": "s", "canteen": "central-canteen", "dorm": "maple-hall", "items": [{"sku": "central-soy-milk", "qty": 1}], "total": 99}"#,
+                    422, "total"
+                ),
+                (
+                    #"{"student": "s", "canteen": "central-canteen", "items": [{"sku": "central-soy-milk", "qty": 1}]}"#,
+                    422, "dorm"
+                ),
+            ])
         func invalid(c: (String, Int, String)) async throws {
             try await Self.withServer { port in
                 let r = try await TestHTTP.request(.POST, port: port, path: "/orders", body: c.0)

@@ -28,7 +28,8 @@ extension StormDrillTests {
             }
             defer { Task { await server.stop() } }
             let dir = Repository.temporaryDirectory("e2e-20ms")
-            let plan = try Self.writePlan("""
+            let plan = try Self.writePlan(
+                """
                 {"stormdrill": 1, "name": "twenty-ms", "seed": 1, "target": {"baseURL": "\(server.baseURL)"},
                  "load": {"model": "open", "arrival": "uniform", "stages": [{"duration": "10s", "rate": 50}]},
                  "journeys": [{"name": "order", "steps": [{"name": "place", "method": "POST", "path": "/orders",
@@ -55,7 +56,8 @@ extension StormDrillTests {
         @Test("acceptance: a port where nothing listens is a FAIL report with connect_refused, exit 1")
         func nothingListens() throws {
             let dir = Repository.temporaryDirectory("e2e-refused")
-            let plan = try Self.writePlan("""
+            let plan = try Self.writePlan(
+                """
                 {"stormdrill": 1, "name": "refused", "target": {"baseURL": "http://127.0.0.1:9"},
                  "load": {"model": "open", "stages": [{"duration": "2s", "rate": 25}]},
                  "journeys": [{"name": "j", "steps": [{"name": "s", "path": "/health"}]}]}
@@ -72,7 +74,8 @@ extension StormDrillTests {
         @Test("acceptance: SIGINT in the middle of a 60 s run exits 130 within 6 s with an interrupted report")
         func interrupt() throws {
             let dir = Repository.temporaryDirectory("e2e-sigint")
-            let plan = try Self.writePlan("""
+            let plan = try Self.writePlan(
+                """
                 {"stormdrill": 1, "name": "long", "target": {"embedded": "campus"},
                  "load": {"model": "open", "stages": [{"duration": "60s", "rate": 40}]},
                  "journeys": [{"name": "j", "steps": [{"name": "menu", "path": "/menu"}]}]}
@@ -103,7 +106,8 @@ extension StormDrillTests {
         @Test("SIGTERM exits 143 with an interrupted report")
         func terminate() throws {
             let dir = Repository.temporaryDirectory("e2e-sigterm")
-            let plan = try Self.writePlan("""
+            let plan = try Self.writePlan(
+                """
                 {"stormdrill": 1, "name": "long", "target": {"baseURL": "http://127.0.0.1:9"},
                  "load": {"model": "open", "stages": [{"duration": "60s", "rate": 5}]},
                  "journeys": [{"name": "j", "steps": [{"name": "s", "path": "/"}]}]}
@@ -134,9 +138,11 @@ extension StormDrillTests {
                 let pattern = #"^.+\.json:\d+:\d+: [$A-Za-z][^ ]*: .+"#
                 #expect(first.range(of: pattern, options: .regularExpression) != nil, "\(first)")
             }
-            let misspelt = try ChildProcess.run(Repository.binary, [
-                "validate", Repository.path("Tests/StormDrillTests/Fixtures/bad-plans/misspelt-rate.json"),
-            ])
+            let misspelt = try ChildProcess.run(
+                Repository.binary,
+                [
+                    "validate", Repository.path("Tests/StormDrillTests/Fixtures/bad-plans/misspelt-rate.json"),
+                ])
             #expect(misspelt.stderr.contains("did you mean \"rate\"?"))
             let missing = try ChildProcess.run(Repository.binary, ["validate", "/no/such/plan.json"])
             #expect(missing.status == 2)
@@ -146,7 +152,8 @@ extension StormDrillTests {
         @Test("validate --expand prints the stages of a campus shape")
         func expand() throws {
             let dir = Repository.temporaryDirectory("e2e-expand")
-            let plan = try Self.writePlan("""
+            let plan = try Self.writePlan(
+                """
                 {"stormdrill": 1, "name": "lunch", "target": {"embedded": "campus"},
                  "load": {"model": "open", "shape": {"name": "lunch-peak", "peakRate": 400, "duration": "5m"}},
                  "journeys": [{"name": "j", "steps": [{"name": "s", "path": "/menu"}]}]}
@@ -164,9 +171,11 @@ extension StormDrillTests {
             let version = try ChildProcess.run(Repository.binary, ["--version"])
             #expect(version.status == 0 && version.stdout.contains("0.1.0"))
             #expect(try ChildProcess.run(Repository.binary, ["--help"]).status == 0)
-            let badPlan = try ChildProcess.run(Repository.binary, [
-                "run", Repository.path("Tests/StormDrillTests/Fixtures/bad-plans/zero-rate.json"),
-            ])
+            let badPlan = try ChildProcess.run(
+                Repository.binary,
+                [
+                    "run", Repository.path("Tests/StormDrillTests/Fixtures/bad-plans/zero-rate.json"),
+                ])
             #expect(badPlan.status == 2)
         }
     }

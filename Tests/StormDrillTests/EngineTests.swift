@@ -22,7 +22,9 @@ extension StormDrillTests {
             return result
         }
 
-        static func plan(target: String = #"{"baseURL": "BASE", "timeout": "2s"}"#, load: String, steps: String) -> String {
+        static func plan(
+            target: String = #"{"baseURL": "BASE", "timeout": "2s"}"#, load: String, steps: String
+        ) -> String {
             """
             {"stormdrill": 1, "name": "engine-test", "seed": 3, "target": \(target), "load": \(load),
              "journeys": [{"name": "j", "steps": \(steps)}]}
@@ -33,18 +35,20 @@ extension StormDrillTests {
         func extractAndFollow() async throws {
             let server = try await FixtureServer.start(record: true) { req in
                 if req.method == "POST" {
-                    return FixtureResponse(status: 201, body: #"{"id": "o-\#(req.header("Idempotency-Key")!.prefix(8))"}"#)
+                    return FixtureResponse(
+                        status: 201, body: #"{"id": "o-\#(req.header("Idempotency-Key")!.prefix(8))"}"#)
                 }
                 return FixtureResponse(status: 200, body: #"{"status": "placed"}"#)
             }
             defer { Task { await server.stop() } }
-            let result = try await Self.run(Self.plan(
-                load: #"{"model": "open", "stages": [{"duration": "1s", "rate": 40}]}"#,
-                steps: """
-                    [{"name": "place", "method": "POST", "path": "/orders", "headers": {"Idempotency-Key": "{{order.idempotencyKey}}"},
-                      "body": {"student": "{{order.student}}", "items": "{{order.items}}"}, "expect": [201], "extract": {"id": "/id"}},
-                     {"name": "status", "path": "/orders/{{extract.id}}", "expect": [200]}]
-                    """), server: server)
+            let result = try await Self.run(
+                Self.plan(
+                    load: #"{"model": "open", "stages": [{"duration": "1s", "rate": 40}]}"#,
+                    steps: """
+                        [{"name": "place", "method": "POST", "path": "/orders", "headers": {"Idempotency-Key": "{{order.idempotencyKey}}"},
+                          "body": {"student": "{{order.student}}", "items": "{{order.items}}"}, "expect": [201], "extract": {"id": "/id"}},
+                         {"name": "status", "path": "/orders/{{extract.id}}", "expect": [200]}]
+                        """), server: server)
             #expect(result.journeysStarted == 40)
             #expect(result.journeysOk == 40)
             #expect(result.requestsOk == 80)
@@ -69,13 +73,17 @@ extension StormDrillTests {
         @Test("Connection: close and chunked responses are handled; connections are reopened")
         func closeAndChunked() async throws {
             let server = try await FixtureServer.start { req in
-                req.uri == "/close" ? FixtureResponse(body: #"{"a":1}"#, close: true)
+                req.uri == "/close"
+                    ? FixtureResponse(body: #"{"a":1}"#, close: true)
                     : FixtureResponse(body: #"{"chunked": true}"#, chunked: true)
             }
             defer { Task { await server.stop() } }
-            let result = try await Self.run(Self.plan(
-                load: #"{"model": "closed", "users": 3, "duration": "1s"}"#,
-                steps: #"[{"name": "a", "path": "/close"}, {"name": "b", "path": "/chunked", "extract": {"c": "/chunked"}}]"#),
+            let result = try await Self.run(
+                Self.plan(
+                    load: #"{"model": "closed", "users": 3, "duration": "1s"}"#,
+                    steps:
+                        #"[{"name": "a", "path": "/close"}, {"name": "b", "path": "/chunked", "extract": {"c": "/chunked"}}]"#
+                ),
                 server: server)
             #expect(result.journeysOk > 20)
             #expect(result.journeysFailed == 0)
@@ -95,15 +103,21 @@ extension StormDrillTests {
             }
             defer { Task { await server.stop() } }
             let load = #"{"model": "open", "stages": [{"duration": "500ms", "rate": 20}]}"#
-            let a = try await Self.run(Self.plan(load: load, steps: #"[{"name": "s", "path": "/unavailable"}]"#), server: server)
+            let a = try await Self.run(
+                Self.plan(load: load, steps: #"[{"name": "s", "path": "/unavailable"}]"#), server: server)
             #expect(a.errors[.http(503)] == 10)
-            let b = try await Self.run(Self.plan(load: load, steps: #"[{"name": "s", "path": "/ok", "expect": [201]}]"#), server: server)
+            let b = try await Self.run(
+                Self.plan(load: load, steps: #"[{"name": "s", "path": "/ok", "expect": [201]}]"#), server: server)
             #expect(b.errors[.expectFailed] == 10)
-            let c = try await Self.run(Self.plan(load: load, steps: #"[{"name": "s", "path": "/ok", "extract": {"id": "/id"}}]"#), server: server)
+            let c = try await Self.run(
+                Self.plan(load: load, steps: #"[{"name": "s", "path": "/ok", "extract": {"id": "/id"}}]"#),
+                server: server)
             #expect(c.errors[.extractFailed] == 10)
             let started = Date()
-            let d = try await Self.run(Self.plan(
-                target: #"{"baseURL": "BASE", "timeout": "300ms"}"#, load: load, steps: #"[{"name": "s", "path": "/hang"}]"#),
+            let d = try await Self.run(
+                Self.plan(
+                    target: #"{"baseURL": "BASE", "timeout": "300ms"}"#, load: load,
+                    steps: #"[{"name": "s", "path": "/hang"}]"#),
                 server: server)
             #expect(d.errors[.timeout] == 10)
             #expect(Date().timeIntervalSince(started) < 3)
@@ -113,9 +127,10 @@ extension StormDrillTests {
         func drops() async throws {
             let server = try await FixtureServer.start { _ in FixtureResponse(delay: .milliseconds(400)) }
             defer { Task { await server.stop() } }
-            let result = try await Self.run(Self.plan(
-                load: #"{"model": "open", "stages": [{"duration": "1s", "rate": 100}], "maxInFlight": 10}"#,
-                steps: #"[{"name": "s", "path": "/slow"}]"#), server: server)
+            let result = try await Self.run(
+                Self.plan(
+                    load: #"{"model": "open", "stages": [{"duration": "1s", "rate": 100}], "maxInFlight": 10}"#,
+                    steps: #"[{"name": "s", "path": "/slow"}]"#), server: server)
             #expect(result.arrivalsScheduled == 100)
             #expect(result.dropped > 50)
             #expect(result.journeysStarted + result.dropped == 100)
@@ -126,9 +141,10 @@ extension StormDrillTests {
         func closedModel() async throws {
             let server = try await FixtureServer.start { _ in FixtureResponse(delay: .milliseconds(10)) }
             defer { Task { await server.stop() } }
-            let result = try await Self.run(Self.plan(
-                load: #"{"model": "closed", "users": 4, "thinkTime": "90ms", "duration": "2s"}"#,
-                steps: #"[{"name": "s", "path": "/x"}]"#), server: server)
+            let result = try await Self.run(
+                Self.plan(
+                    load: #"{"model": "closed", "users": 4, "thinkTime": "90ms", "duration": "2s"}"#,
+                    steps: #"[{"name": "s", "path": "/x"}]"#), server: server)
             // Each user: about 2 s / (10 ms + 90 ms) = 20 iterations.
             #expect(result.journeysOk >= 60 && result.journeysOk <= 84, "\(result.journeysOk)")
             #expect(result.generator.connectionsOpened == 4)
@@ -136,12 +152,14 @@ extension StormDrillTests {
 
         @Test("a port where nothing listens gives connect_refused for every journey, no crash")
         func refused() async throws {
-            let text = Self.plan(target: #"{"baseURL": "http://127.0.0.1:9"}"#,
-                                 load: #"{"model": "open", "stages": [{"duration": "1s", "rate": 30}]}"#,
-                                 steps: #"[{"name": "s", "path": "/"}]"#)
+            let text = Self.plan(
+                target: #"{"baseURL": "http://127.0.0.1:9"}"#,
+                load: #"{"model": "open", "stages": [{"duration": "1s", "rate": 30}]}"#,
+                steps: #"[{"name": "s", "path": "/"}]"#)
             let plan = try PlanDecoder.decode(Array(text.utf8), file: "t").get()
-            let engine = try LoadEngine(plan: plan, url: TargetURL(scheme: "http", host: "127.0.0.1", port: 9),
-                                        address: try SocketAddress(ipAddress: "127.0.0.1", port: 9))
+            let engine = try LoadEngine(
+                plan: plan, url: TargetURL(scheme: "http", host: "127.0.0.1", port: 9),
+                address: try SocketAddress(ipAddress: "127.0.0.1", port: 9))
             let result = await engine.run(startingAt: .now() + .milliseconds(10))
             await engine.shutdown()
             #expect(result.journeysFailed == 30)
@@ -152,12 +170,15 @@ extension StormDrillTests {
         func stop() async throws {
             let server = try await FixtureServer.start { _ in FixtureResponse(delay: .milliseconds(5)) }
             defer { Task { await server.stop() } }
-            let text = Self.plan(load: #"{"model": "open", "stages": [{"duration": "30s", "rate": 100}]}"#,
-                                 steps: #"[{"name": "s", "path": "/"}]"#).replacingOccurrences(of: "BASE", with: server.baseURL)
+            let text = Self.plan(
+                load: #"{"model": "open", "stages": [{"duration": "30s", "rate": 100}]}"#,
+                steps: #"[{"name": "s", "path": "/"}]"#
+            ).replacingOccurrences(of: "BASE", with: server.baseURL)
             let plan = try PlanDecoder.decode(Array(text.utf8), file: "t").get()
             guard case .url(let url) = plan.target.endpoint else { return }
-            let engine = try LoadEngine(plan: plan, url: url, address: try SocketAddress(ipAddress: "127.0.0.1", port: server.port),
-                                        options: .init(stopGrace: .seconds(1)))
+            let engine = try LoadEngine(
+                plan: plan, url: url, address: try SocketAddress(ipAddress: "127.0.0.1", port: server.port),
+                options: .init(stopGrace: .seconds(1)))
             let started = Date()
             Task {
                 try? await Task.sleep(for: .milliseconds(800))

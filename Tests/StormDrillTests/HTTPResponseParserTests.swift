@@ -12,8 +12,10 @@ extension StormDrillTests {
         }
 
         /// Feeds `text` in pieces of `chunk` bytes; returns the outcome once complete.
-        static func parse(_ text: String, chunk: Int = Int.max, head: Bool = false,
-                          closeAtEnd: Bool = false) throws -> Outcome? {
+        static func parse(
+            _ text: String, chunk: Int = Int.max, head: Bool = false,
+            closeAtEnd: Bool = false
+        ) throws -> Outcome? {
             var parser = HTTPResponseParser()
             parser.begin(isHeadRequest: head, captureBody: true)
             let bytes = Array(text.utf8)
@@ -25,30 +27,50 @@ extension StormDrillTests {
                     try parser.feed(raw)
                 }
                 if case .complete(let consumed) = progress {
-                    return Outcome(status: parser.status, keepAlive: parser.keepAlive,
-                                   body: String(decoding: parser.body, as: UTF8.self), consumed: offset + consumed)
+                    return Outcome(
+                        status: parser.status, keepAlive: parser.keepAlive,
+                        body: String(decoding: parser.body, as: UTF8.self), consumed: offset + consumed)
                 }
                 offset = end
             }
             if closeAtEnd, parser.connectionClosed() {
-                return Outcome(status: parser.status, keepAlive: parser.keepAlive,
-                               body: String(decoding: parser.body, as: UTF8.self), consumed: bytes.count)
+                return Outcome(
+                    status: parser.status, keepAlive: parser.keepAlive,
+                    body: String(decoding: parser.body, as: UTF8.self), consumed: bytes.count)
             }
             return nil
         }
 
         static let cases: [(name: String, text: String, status: Int, keepAlive: Bool, body: String)] = [
-            ("content-length", "HTTP/1.1 201 Created\r\nContent-Length: 11\r\nContent-Type: application/json\r\n\r\n{\"id\":\"o1\"}",
-             201, true, "{\"id\":\"o1\"}"),
-            ("chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: y\r\n\r\n",
-             200, true, "hello world"),
-            ("connection close", "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno", 503, false, "no"),
+            (
+                "content-length",
+                "HTTP/1.1 201 Created\r\nContent-Length: 11\r\nContent-Type: application/json\r\n\r\n{\"id\":\"o1\"}",
+                201, true, "{\"id\":\"o1\"}"
+            ),
+            (
+                "chunked",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: y\r\n\r\n",
+                200, true, "hello world"
+            ),
+            (
+                "connection close",
+                "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno", 503, false, "no"
+            ),
             ("http/1.0 default close", "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx", 200, false, "x"),
-            ("http/1.0 keep-alive", "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 1\r\n\r\nx", 200, true, "x"),
+            (
+                "http/1.0 keep-alive", "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 1\r\n\r\nx", 200,
+                true, "x"
+            ),
             ("204 has no body", "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", 204, true, ""),
-            ("interim 100", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 200, true, "ok"),
+            (
+                "interim 100", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 200, true,
+                "ok"
+            ),
             ("bare LF lines", "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", 200, true, "ok"),
-            ("mixed-case headers", "HTTP/1.1 200 OK\r\ncOnTeNt-LeNgTh: 2\r\nCONNECTION: Close\r\n\r\nok", 200, false, "ok"),
+            (
+                "mixed-case headers", "HTTP/1.1 200 OK\r\ncOnTeNt-LeNgTh: 2\r\nCONNECTION: Close\r\n\r\nok", 200, false,
+                "ok"
+            ),
             ("no reason phrase", "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", 200, true, ""),
             ("empty body", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 200, true, ""),
         ]
@@ -87,15 +109,17 @@ extension StormDrillTests {
             #expect(r.consumed == one.utf8.count)
         }
 
-        @Test("malformed responses are clear errors", arguments: [
-            ("SMTP 220 hello\r\n\r\n", HTTPResponseParser.ParseError.invalidStatusLine),
-            ("HTTP/1.1 2x0 OK\r\n\r\n", .invalidStatusLine),
-            ("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", .invalidHeader),
-            ("HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n", .invalidContentLength),
-            ("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", .invalidContentLength),
-            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", .invalidChunk),
-            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n", .invalidChunk),
-        ])
+        @Test(
+            "malformed responses are clear errors",
+            arguments: [
+                ("SMTP 220 hello\r\n\r\n", HTTPResponseParser.ParseError.invalidStatusLine),
+                ("HTTP/1.1 2x0 OK\r\n\r\n", .invalidStatusLine),
+                ("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", .invalidHeader),
+                ("HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n", .invalidContentLength),
+                ("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", .invalidContentLength),
+                ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", .invalidChunk),
+                ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n", .invalidChunk),
+            ])
         func malformed(c: (String, HTTPResponseParser.ParseError)) {
             #expect(throws: c.1) { _ = try Self.parse(c.0) }
         }

@@ -16,18 +16,20 @@ extension StormDrillTests {
             #expect(members[1].value.position.line == 3 && members[1].value.position.column == 9)
         }
 
-        @Test("syntax errors name the position and path", arguments: [
-            ("{\"a\": [1, 2,]}", 1, 13, "a[2]", "trailing comma"),
-            ("{\"a\": 1 \"b\": 2}", 1, 9, "$", "comma missing"),
-            ("{\"a\": 'x'}", 1, 7, "a", "double quotes"),
-            ("{\"a\": tru}", 1, 7, "a", "invalid literal"),
-            ("{\"a\": 01}", 1, 8, "a", "leading zeros"),
-            ("{\"a\": \"x}", 1, 10, "a", "unterminated string"),
-            ("{\"a\": 1} x", 1, 10, "$", "after the end"),
-            ("", 1, 1, "$", "empty"),
-            ("{// c\n}", 1, 2, "$", "comments"),
-            ("{\"a\": {\"b\": [1, }]}}", 1, 17, "a.b[1]", "expected a value"),
-        ])
+        @Test(
+            "syntax errors name the position and path",
+            arguments: [
+                ("{\"a\": [1, 2,]}", 1, 13, "a[2]", "trailing comma"),
+                ("{\"a\": 1 \"b\": 2}", 1, 9, "$", "comma missing"),
+                ("{\"a\": 'x'}", 1, 7, "a", "double quotes"),
+                ("{\"a\": tru}", 1, 7, "a", "invalid literal"),
+                ("{\"a\": 01}", 1, 8, "a", "leading zeros"),
+                ("{\"a\": \"x}", 1, 10, "a", "unterminated string"),
+                ("{\"a\": 1} x", 1, 10, "$", "after the end"),
+                ("", 1, 1, "$", "empty"),
+                ("{// c\n}", 1, 2, "$", "comments"),
+                ("{\"a\": {\"b\": [1, }]}}", 1, 17, "a.b[1]", "expected a value"),
+            ])
         func errors(c: (String, Int, Int, String, String)) {
             do {
                 _ = try JSONParser.parse(c.0)
@@ -60,7 +62,9 @@ extension StormDrillTests {
 
         @Test("JSON pointers find raw tokens")
         func pointers() throws {
-            let json = Array(#"{"id": "ord_1", "items": [{"sku": "a\"b"}, {"sku": "c"}], "n": 42, "o": {"x": [1]}, "a/b": 1, "m~n": 2}"#.utf8)
+            let json = Array(
+                #"{"id": "ord_1", "items": [{"sku": "a\"b"}, {"sku": "c"}], "n": 42, "o": {"x": [1]}, "a/b": 1, "m~n": 2}"#
+                    .utf8)
             func find(_ p: String) -> String? {
                 JSONPointer(p)?.locate(in: json).map { String(decoding: $0, as: UTF8.self) }
             }

@@ -130,7 +130,9 @@ extension StormDrillTests {
             let b = step.body!.renderString(order: order, generator: g, extracts: extracts)
             #expect(b == #"{"id":"ord 1/x","label":"id=ord 1/x"}"#)
             extracts.set(slot: 0, token: Array("42".utf8))
-            #expect(step.body!.renderString(order: order, generator: g, extracts: extracts) == #"{"id":42,"label":"id=42"}"#)
+            #expect(
+                step.body!.renderString(order: order, generator: g, extracts: extracts) == #"{"id":42,"label":"id=42"}"#
+            )
         }
     }
 }

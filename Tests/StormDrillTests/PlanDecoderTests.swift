@@ -55,8 +55,10 @@ extension StormDrillTests {
             ("ramp-without-to.json", "load.stages[0]", 8, 34, "a ramp needs \"to\""),
             ("empty-journeys.json", "journeys", 9, 15, "at least one journey"),
             ("weights-sum-zero.json", "journeys", 9, 15, "weights sum to 0"),
-            ("unknown-template-variable.json", "journeys[0].steps[0].body.flavour", 11, 83,
-             "unknown template variable {{order.flavour}}"),
+            (
+                "unknown-template-variable.json", "journeys[0].steps[0].body.flavour", 11, 83,
+                "unknown template variable {{order.flavour}}"
+            ),
             ("extract-before-defined.json", "journeys[0].steps[0].path", 11, 43, "used before it is defined"),
             ("base-url-not-http.json", "target.baseURL", 4, 25, "must start with http:// or https://"),
             ("invalid-json.json", "load.stages[1]", 9, 5, "invalid JSON"),
@@ -91,9 +93,10 @@ extension StormDrillTests {
                 Issue.record("accepted")
                 return
             }
-            #expect(error.diagnostics.map(\.path) == [
-                "target.timout", "load.stages[0].rate", "load.stages[1].duration", "journeys[0].steps[0].path",
-            ])
+            #expect(
+                error.diagnostics.map(\.path) == [
+                    "target.timout", "load.stages[0].rate", "load.stages[1].duration", "journeys[0].steps[0].path",
+                ])
             #expect(error.diagnostics[0].message.contains("did you mean \"timeout\"?"))
         }
 
@@ -125,20 +128,34 @@ extension StormDrillTests {
             #expect(p.contains { $0.path == "rate" && $0.message.contains("belongs in a stage") })
         }
 
-        @Test("types, ranges and formats are checked", arguments: [
-            (#"8080""#, #"8080", "timeout": 10"#, "target.timeout", "did you mean \"10s\"?"),
-            (#"8080""#, #"8080", "timeout": "10 sec""#, "target.timeout", "invalid duration"),
-            (#""rate": 50"#, #""rate": "50""#, "load.stages[0].rate", "write it without quotes"),
-            (#""path": "/menu""#, #""path": "menu""#, "journeys[0].steps[0].path", "must start with \"/\""),
-            (#""path": "/menu""#, #""path": "/menu", "method": "FETCH""#, "journeys[0].steps[0].method", "unknown method"),
-            (#""path": "/menu""#, #""path": "/menu", "expect": [99]"#, "journeys[0].steps[0].expect[0]", "at least 100"),
-            (#""path": "/menu""#, #""path": "/menu", "extract": {"id": "id"}"#, "journeys[0].steps[0].extract.id",
-             "did you mean \"/id\"?"),
-            (#""path": "/menu""#, #""path": "/menu", "headers": {"Host": "x"}"#, "journeys[0].steps[0].headers.Host",
-             "set by StormDrill"),
-            (#""stormdrill": 1"#, #""stormdrill": 2"#, "stormdrill", "unsupported plan format version 2"),
-            (#""model": "open""#, #""model": "opne""#, "load.model", "did you mean \"open\"?"),
-        ])
+        @Test(
+            "types, ranges and formats are checked",
+            arguments: [
+                (#"8080""#, #"8080", "timeout": 10"#, "target.timeout", "did you mean \"10s\"?"),
+                (#"8080""#, #"8080", "timeout": "10 sec""#, "target.timeout", "invalid duration"),
+                (#""rate": 50"#, #""rate": "50""#, "load.stages[0].rate", "write it without quotes"),
+                (#""path": "/menu""#, #""path": "menu""#, "journeys[0].steps[0].path", "must start with \"/\""),
+                (
+                    #""path": "/menu""#, #""path": "/menu", "method": "FETCH""#, "journeys[0].steps[0].method",
+                    "unknown method"
+                ),
+                (
+                    #""path": "/menu""#, #""path": "/menu", "expect": [99]"#, "journeys[0].steps[0].expect[0]",
+                    "at least 100"
+                ),
+                (
+                    #""path": "/menu""#, #""path": "/menu", "extract": {"id": "id"}"#,
+                    "journeys[0].steps[0].extract.id",
+                    "did you mean \"/id\"?"
+                ),
+                (
+                    #""path": "/menu""#, #""path": "/menu", "headers": {"Host": "x"}"#,
+                    "journeys[0].steps[0].headers.Host",
+                    "set by StormDrill"
+                ),
+                (#""stormdrill": 1"#, #""stormdrill": 2"#, "stormdrill", "unsupported plan format version 2"),
+                (#""model": "open""#, #""model": "opne""#, "load.model", "did you mean \"open\"?"),
+            ])
         func checks(c: (String, String, String, String)) {
             let text = Self.minimal.replacingOccurrences(of: c.0, with: c.1)
             #expect(text != Self.minimal)
@@ -155,34 +172,44 @@ extension StormDrillTests {
 
         @Test("closed model, shapes and ramps decode")
         func models() throws {
-            let closed = try Self.decode(Self.minimal.replacingOccurrences(
-                of: #"{"model": "open", "stages": [{"duration": "10s", "rate": 50}]}"#,
-                with: #"{"model": "closed", "users": 20, "thinkTime": "500ms", "duration": "1m"}"#)).get()
+            let closed = try Self.decode(
+                Self.minimal.replacingOccurrences(
+                    of: #"{"model": "open", "stages": [{"duration": "10s", "rate": 50}]}"#,
+                    with: #"{"model": "closed", "users": 20, "thinkTime": "500ms", "duration": "1m"}"#)
+            ).get()
             guard case .closed(let c) = closed.load else {
                 Issue.record("not closed")
                 return
             }
             #expect(c.users == 20 && c.thinkTime == .milliseconds(500) && c.duration == .seconds(60))
 
-            let shaped = try Self.decode(Self.minimal.replacingOccurrences(
-                of: #""stages": [{"duration": "10s", "rate": 50}]"#,
-                with: #""shape": {"name": "lunch-peak", "peakRate": 400, "duration": "5m"}"#)).get()
+            let shaped = try Self.decode(
+                Self.minimal.replacingOccurrences(
+                    of: #""stages": [{"duration": "10s", "rate": 50}]"#,
+                    with: #""shape": {"name": "lunch-peak", "peakRate": 400, "duration": "5m"}"#)
+            ).get()
             guard case .open(let o) = shaped.load else { return }
             #expect(o.shape?.name == .lunchPeak)
             #expect(o.duration == .seconds(300))
             #expect(o.peakRate == 400)
 
-            let ramp = try Self.decode(Self.minimal.replacingOccurrences(
-                of: #"[{"duration": "10s", "rate": 50}]"#,
-                with: #"[{"duration": "10s", "rate": 50}, {"duration": "1m", "to": 400}]"#)).get()
+            let ramp = try Self.decode(
+                Self.minimal.replacingOccurrences(
+                    of: #"[{"duration": "10s", "rate": 50}]"#,
+                    with: #"[{"duration": "10s", "rate": 50}, {"duration": "1m", "to": 400}]"#)
+            ).get()
             guard case .open(let r) = ramp.load else { return }
             #expect(r.stages[1] == Stage(duration: .seconds(60), from: 50, to: 400))
         }
 
         @Test("closed-model keys in an open load are explained")
         func modelKeys() {
-            let text = Self.minimal.replacingOccurrences(of: #""model": "open","#, with: #""model": "open", "users": 5,"#)
-            #expect(Self.problems(text).contains { $0.path == "load.users" && $0.message.contains("only for the closed model") })
+            let text = Self.minimal.replacingOccurrences(
+                of: #""model": "open","#, with: #""model": "open", "users": 5,"#)
+            #expect(
+                Self.problems(text).contains {
+                    $0.path == "load.users" && $0.message.contains("only for the closed model")
+                })
         }
 
         @Test("durations parse in every unit")
@@ -215,8 +242,10 @@ extension StormDrillTests {
 
         @Test("the base path prefixes step paths")
         func basePath() throws {
-            let plan = try Self.decode(Self.minimal.replacingOccurrences(
-                of: "http://127.0.0.1:8080", with: "http://127.0.0.1:8080/v2")).get()
+            let plan = try Self.decode(
+                Self.minimal.replacingOccurrences(
+                    of: "http://127.0.0.1:8080", with: "http://127.0.0.1:8080/v2")
+            ).get()
             #expect(plan.journeys[0].steps[0].path.staticBytes == Array("/v2/menu".utf8))
         }
     }
@@ -225,13 +254,16 @@ extension StormDrillTests {
 extension StormDrillTests.PlanDecoderTests {
     @Test("header values and vars cannot smuggle line breaks; vars in paths are percent-encoded")
     func injection() throws {
-        let crlf = Self.minimal.replacingOccurrences(of: #""path": "/menu""#,
-                                                     with: #""path": "/menu", "headers": {"X-A": "a\r\nEvil: 1"}"#)
+        let crlf = Self.minimal.replacingOccurrences(
+            of: #""path": "/menu""#,
+            with: #""path": "/menu", "headers": {"X-A": "a\r\nEvil: 1"}"#)
         #expect(Self.problems(crlf).contains { $0.message.contains("line breaks") })
-        let withVars = Self.minimal.replacingOccurrences(of: #""name": "m","#,
-                                                         with: #""name": "m", "vars": {"bad": "a\nb", "sp": "x y"},"#)
-        let header = withVars.replacingOccurrences(of: #""path": "/menu""#,
-                                                   with: #""path": "/menu", "headers": {"X-A": "{{vars.bad}}"}"#)
+        let withVars = Self.minimal.replacingOccurrences(
+            of: #""name": "m","#,
+            with: #""name": "m", "vars": {"bad": "a\nb", "sp": "x y"},"#)
+        let header = withVars.replacingOccurrences(
+            of: #""path": "/menu""#,
+            with: #""path": "/menu", "headers": {"X-A": "{{vars.bad}}"}"#)
         #expect(Self.problems(header).contains { $0.message.contains("line break") })
         let path = withVars.replacingOccurrences(of: #""path": "/menu""#, with: #""path": "/m/{{vars.sp}}""#)
         let plan = try Self.decode(path).get()

@@ -23,8 +23,9 @@ extension StormDrillTests {
                     b.removeSubrange(start..<min(b.count, start + 1 + int(12)))
                 case 1:  // insert characters that matter to JSON
                     let at = int(b.count + 1)
-                    b.insert(contentsOf: (0..<(1 + int(4))).map { _ in Mutator.alphabet[int(Mutator.alphabet.count)] },
-                             at: at)
+                    b.insert(
+                        contentsOf: (0..<(1 + int(4))).map { _ in Mutator.alphabet[int(Mutator.alphabet.count)] },
+                        at: at)
                 case 2:  // replace a byte, sometimes with a non-ASCII or control byte
                     b[int(b.count)] = int(4) == 0 ? UInt8(int(256)) : Mutator.alphabet[int(Mutator.alphabet.count)]
                 case 3:  // duplicate a chunk
@@ -89,9 +90,13 @@ extension StormDrillTests {
                     case .array(let e):
                         return JSONNode(.array(e.compactMap { walk($0) }), at: n.position)
                     case .object(let m):
-                        return JSONNode(.object(m.compactMap { member in
-                            walk(member.value).map { JSONNode.Member(key: member.key, keyPosition: member.keyPosition, value: $0) }
-                        }), at: n.position)
+                        return JSONNode(
+                            .object(
+                                m.compactMap { member in
+                                    walk(member.value).map {
+                                        JSONNode.Member(key: member.key, keyPosition: member.keyPosition, value: $0)
+                                    }
+                                }), at: n.position)
                     default:
                         return n
                     }

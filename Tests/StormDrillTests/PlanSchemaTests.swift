@@ -17,7 +17,8 @@ extension StormDrillTests {
         static func validate(_ files: [String]) throws -> [String: Verdict] {
             let result = try ChildProcess.run(
                 Repository.path("scripts/python-tools.sh"),
-                ["run", Repository.path("Tests/schema/validate_plans.py"), Repository.path("plans/schema.json")] + files,
+                ["run", Repository.path("Tests/schema/validate_plans.py"), Repository.path("plans/schema.json")]
+                    + files,
                 timeout: 600, currentDirectory: Repository.root.path)
             guard result.status == 0 else {
                 Issue.record("schema validation could not run (exit \(result.status)): \(result.stderr)")
@@ -58,22 +59,33 @@ extension StormDrillTests {
                  "journeys": [{"name": "j", "steps": STEPS}]}
                 """
             let variants: [(String, String, String)] = [
-                (#"{"embedded": "campus"}"#, #"{"model": "closed", "users": 3, "thinkTime": "0s", "duration": "1m"}"#,
-                 #"[{"name": "s", "path": "/menu", "expect": 200}]"#),
-                (#"{"baseURL": "https://127.0.0.1:8443/api", "timeout": "1m30s", "connections": 8}"#,
-                 #"{"model": "open", "shape": {"name": "event-day-surge", "peakRate": 50.5, "duration": "10m"}}"#,
-                 #"[{"name": "s", "method": "post", "path": "/o", "body": {"a": ["{{ order.items }}", 1, null]}, "extract": {"id": ""}}, {"name": "t", "path": "/o/{{extract.id}}", "think": "250ms"}]"#),
-                (#"{"baseURL": "http://[::1]:9000"}"#,
-                 #"{"model": "open", "arrival": "poisson", "stages": [{"duration": "10s", "to": 40}, {"duration": "5s", "from": 0, "to": 0.5}], "maxInFlight": 1}"#,
-                 #"[{"name": "s", "path": "/x?y={{order.student}}", "headers": {"X-Key": "{{order.idempotencyKey}}"}}]"#),
+                (
+                    #"{"embedded": "campus"}"#,
+                    #"{"model": "closed", "users": 3, "thinkTime": "0s", "duration": "1m"}"#,
+                    #"[{"name": "s", "path": "/menu", "expect": 200}]"#
+                ),
+                (
+                    #"{"baseURL": "https://127.0.0.1:8443/api", "timeout": "1m30s", "connections": 8}"#,
+                    #"{"model": "open", "shape": {"name": "event-day-surge", "peakRate": 50.5, "duration": "10m"}}"#,
+                    #"[{"name": "s", "method": "post", "path": "/o", "body": {"a": ["{{ order.items }}", 1, null]}, "extract": {"id": ""}}, {"name": "t", "path": "/o/{{extract.id}}", "think": "250ms"}]"#
+                ),
+                (
+                    #"{"baseURL": "http://[::1]:9000"}"#,
+                    #"{"model": "open", "arrival": "poisson", "stages": [{"duration": "10s", "to": 40}, {"duration": "5s", "from": 0, "to": 0.5}], "maxInFlight": 1}"#,
+                    #"[{"name": "s", "path": "/x?y={{order.student}}", "headers": {"X-Key": "{{order.idempotencyKey}}"}}]"#
+                ),
             ]
             var files: [String] = []
             for (i, v) in variants.enumerated() {
-                let text = base.replacingOccurrences(of: "TARGET", with: v.0).replacingOccurrences(of: "LOAD", with: v.1)
-                    .replacingOccurrences(of: "STEPS", with: v.2)
+                let text = base.replacingOccurrences(of: "TARGET", with: v.0).replacingOccurrences(
+                    of: "LOAD", with: v.1
+                )
+                .replacingOccurrences(of: "STEPS", with: v.2)
                 let path = "\(dir)/variant-\(i).json"
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
-                if case .failure(let e) = PlanLoader.load(path: path) { Issue.record("decoder rejected variant \(i): \(e)") }
+                if case .failure(let e) = PlanLoader.load(path: path) {
+                    Issue.record("decoder rejected variant \(i): \(e)")
+                }
                 files.append(path)
             }
             let verdicts = try Self.validate(files)

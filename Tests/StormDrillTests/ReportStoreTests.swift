@@ -11,12 +11,15 @@ extension StormDrillTests {
     @Suite("Report building and writing")
     struct ReportStoreTests {
         static func plan() throws -> Plan {
-            try PlanDecoder.decode(Array("""
-                {"stormdrill": 1, "name": "lunch peak / week 3", "seed": 9, "target": {"baseURL": "http://127.0.0.1:1"},
-                 "load": {"model": "open", "stages": [{"duration": "2s", "rate": 10}]},
-                 "journeys": [{"name": "j", "steps": [{"name": "a", "path": "/a"}, {"name": "b", "path": "/b"}]}],
-                 "slo": {"p99": "100ms", "errorRate": 0.1}}
-                """.utf8), file: "p.json").get()
+            try PlanDecoder.decode(
+                Array(
+                    """
+                    {"stormdrill": 1, "name": "lunch peak / week 3", "seed": 9, "target": {"baseURL": "http://127.0.0.1:1"},
+                     "load": {"model": "open", "stages": [{"duration": "2s", "rate": 10}]},
+                     "journeys": [{"name": "j", "steps": [{"name": "a", "path": "/a"}, {"name": "b", "path": "/b"}]}],
+                     "slo": {"p99": "100ms", "errorRate": 0.1}}
+                    """.utf8), file: "p.json"
+            ).get()
         }
 
         /// A synthetic result: 20 journeys, 2 failed with 503, latencies 10…29 ms over two seconds.
@@ -59,8 +62,9 @@ extension StormDrillTests {
 
         @Test("the report carries totals, percentiles, a per-second timeline and the verdict")
         func build() throws {
-            let context = RunContext(plan: try Self.plan(), planFile: "p.json", planSHA256: "ab", startedAt: "2026-11-25T00:00:00.000Z",
-                                     targetURL: "http://127.0.0.1:1", embedded: nil, connections: 4)
+            let context = RunContext(
+                plan: try Self.plan(), planFile: "p.json", planSHA256: "ab", startedAt: "2026-11-25T00:00:00.000Z",
+                targetURL: "http://127.0.0.1:1", embedded: nil, connections: 4)
             let report = ReportBuilder.build(result: Self.result(), context: context, toolVersion: "t")
             #expect(report.schemaVersion == DrillReport.currentSchemaVersion)
             #expect(report.totals.journeys == 20 && report.totals.requests == 38 && report.totals.errors == 2)
@@ -85,8 +89,9 @@ extension StormDrillTests {
         func verdicts() throws {
             var plan = try Self.plan()
             plan.slo = ServiceLevelObjective(p99: .milliseconds(20), errorRate: 0.05)
-            let context = RunContext(plan: plan, planFile: "p.json", planSHA256: "", startedAt: "", targetURL: "",
-                                     embedded: nil, connections: 1)
+            let context = RunContext(
+                plan: plan, planFile: "p.json", planSHA256: "", startedAt: "", targetURL: "",
+                embedded: nil, connections: 1)
             let failed = ReportBuilder.build(result: Self.result(), context: context, toolVersion: "t")
             #expect(failed.verdict == .fail)
             #expect(failed.reasons.contains { $0.hasPrefix("slo p99:") })
@@ -112,8 +117,9 @@ extension StormDrillTests {
             #expect((dir as NSString).lastPathComponent == "\(ReportStore.timestamp(date))-lunch-peak-week-3")
             let again = try ReportStore.makeRunDirectory(base: base, startedAt: date, planName: "lunch peak / week 3")
             #expect(again.hasSuffix("-2"))
-            let context = RunContext(plan: try Self.plan(), planFile: "p.json", planSHA256: "ab", startedAt: "x",
-                                     targetURL: "u", embedded: nil, connections: 1)
+            let context = RunContext(
+                plan: try Self.plan(), planFile: "p.json", planSHA256: "ab", startedAt: "x",
+                targetURL: "u", embedded: nil, connections: 1)
             let report = ReportBuilder.build(result: Self.result(), context: context, toolVersion: "t")
             let path = try ReportStore.write(report, to: dir)
             #expect(try ReportStore.read(path: path) == report)
@@ -139,8 +145,9 @@ extension StormDrillTests {
 
         @Test("the summary names the verdict, the figures and the report path")
         func summary() throws {
-            let context = RunContext(plan: try Self.plan(), planFile: "p.json", planSHA256: "", startedAt: "",
-                                     targetURL: "http://127.0.0.1:1", embedded: nil, connections: 1)
+            let context = RunContext(
+                plan: try Self.plan(), planFile: "p.json", planSHA256: "", startedAt: "",
+                targetURL: "http://127.0.0.1:1", embedded: nil, connections: 1)
             let report = ReportBuilder.build(result: Self.result(), context: context, toolVersion: "t")
             let text = SummaryRenderer.render(report, reportPath: "reports/x/report.json")
             #expect(text.contains("verdict ....... PASS"))

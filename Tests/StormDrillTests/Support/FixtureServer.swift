@@ -63,9 +63,11 @@ final class FixtureServer: Sendable {
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandler(
-                        FixtureHandler(handler: handler, onRequest: { request in
-                            box.withLockedValue { $0 }?.count(request)
-                        }))
+                        FixtureHandler(
+                            handler: handler,
+                            onRequest: { request in
+                                box.withLockedValue { $0 }?.count(request)
+                            }))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -94,8 +96,10 @@ private final class FixtureHandler: ChannelInboundHandler {
     var head: HTTPRequestHead?
     var body = ""
 
-    init(handler: @escaping @Sendable (FixtureRequest) -> FixtureResponse,
-         onRequest: @escaping @Sendable (FixtureRequest) -> Void) {
+    init(
+        handler: @escaping @Sendable (FixtureRequest) -> FixtureResponse,
+        onRequest: @escaping @Sendable (FixtureRequest) -> Void
+    ) {
         self.handler = handler
         self.onRequest = onRequest
     }
@@ -109,8 +113,9 @@ private final class FixtureHandler: ChannelInboundHandler {
             body += String(buffer: b)
         case .end:
             guard let head else { return }
-            let request = FixtureRequest(method: head.method.rawValue, uri: head.uri,
-                                         headers: head.headers.map { ($0.name, $0.value) }, body: body)
+            let request = FixtureRequest(
+                method: head.method.rawValue, uri: head.uri,
+                headers: head.headers.map { ($0.name, $0.value) }, body: body)
             onRequest(request)
             let response = handler(request)
             if response.hang { return }
@@ -136,13 +141,17 @@ private final class FixtureHandler: ChannelInboundHandler {
             headers.add(name: "Content-Length", value: "\(bytes.readableBytes)")
         }
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: r.status), headers: headers)
+        let head = HTTPResponseHead(
+            version: version, status: HTTPResponseStatus(statusCode: r.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if r.chunked && bytes.readableBytes > 1 {
             let half = bytes.readableBytes / 2
             context.write(wrapOutboundOut(.body(.byteBuffer(bytes.getSlice(at: 0, length: half)!))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(
-                bytes.getSlice(at: half, length: bytes.readableBytes - half)!))), promise: nil)
+            context.write(
+                wrapOutboundOut(
+                    .body(
+                        .byteBuffer(
+                            bytes.getSlice(at: half, length: bytes.readableBytes - half)!))), promise: nil)
         } else if bytes.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
         }

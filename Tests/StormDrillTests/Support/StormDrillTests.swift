@@ -58,8 +58,10 @@ struct ProcessResult {
 
 enum ChildProcess {
     /// Runs `arguments` to completion (bounded by `timeout` seconds, then killed).
-    static func run(_ executable: String, _ arguments: [String], timeout: Double = 120,
-                    currentDirectory: String? = nil) throws -> ProcessResult {
+    static func run(
+        _ executable: String, _ arguments: [String], timeout: Double = 120,
+        currentDirectory: String? = nil
+    ) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -80,8 +82,9 @@ enum ChildProcess {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: outData.text(), stderr: errData.text(),
-                             seconds: Date().timeIntervalSince(started))
+        return ProcessResult(
+            status: process.terminationStatus, stdout: outData.text(), stderr: errData.text(),
+            seconds: Date().timeIntervalSince(started))
     }
 
     /// Reads a pipe on a background thread so the child never blocks on a full pipe.
