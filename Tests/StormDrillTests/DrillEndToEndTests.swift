@@ -12,6 +12,25 @@ extension StormDrillTests {
             return path
         }
 
+        /// Starts `stormdrill run`, sends `signal` after `after` seconds, and returns the exit status and how long
+        /// the process took to exit after the signal (killed after 10 s).
+        static func runAndSignal(plan: String, out: String, signal: Int32, after: Double) throws -> (Int32, Double) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Repository.binary)
+            process.arguments = ["run", plan, "--out", out, "--quiet"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: after)
+            let signalled = Date()
+            kill(process.processIdentifier, signal)
+            while process.isRunning && Date().timeIntervalSince(signalled) < 10 { usleep(20_000) }
+            let elapsed = Date().timeIntervalSince(signalled)
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            return (process.terminationStatus, elapsed)
+        }
+
         static func onlyReport(in dir: String) throws -> (path: String, report: DrillReport) {
             let runs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") }
             #expect(runs.count == 1, "\(runs)")
@@ -80,20 +99,8 @@ extension StormDrillTests {
                  "load": {"model": "open", "stages": [{"duration": "60s", "rate": 40}]},
                  "journeys": [{"name": "j", "steps": [{"name": "menu", "path": "/menu"}]}]}
                 """, in: dir)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Repository.binary)
-            process.arguments = ["run", plan, "--out", "\(dir)/r", "--quiet"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: 3)
-            let signalled = Date()
-            kill(process.processIdentifier, SIGINT)
-            while process.isRunning && Date().timeIntervalSince(signalled) < 10 { usleep(20_000) }
-            let elapsed = Date().timeIntervalSince(signalled)
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 130)
+            let (status, elapsed) = try Self.runAndSignal(plan: plan, out: "\(dir)/r", signal: SIGINT, after: 3)
+            #expect(status == 130)
             #expect(elapsed < 6, "took \(elapsed) s")
             let (_, report) = try Self.onlyReport(in: "\(dir)/r")
             #expect(report.status == .interrupted)
@@ -112,16 +119,8 @@ extension StormDrillTests {
                  "load": {"model": "open", "stages": [{"duration": "60s", "rate": 5}]},
                  "journeys": [{"name": "j", "steps": [{"name": "s", "path": "/"}]}]}
                 """, in: dir)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Repository.binary)
-            process.arguments = ["run", plan, "--out", "\(dir)/r", "--quiet"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: 1.5)
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 143)
+            let (status, _) = try Self.runAndSignal(plan: plan, out: "\(dir)/r", signal: SIGTERM, after: 1.5)
+            #expect(status == 143)
             let (_, report) = try Self.onlyReport(in: "\(dir)/r")
             #expect(report.status == .interrupted)
             #expect(report.interruption?.contains("SIGTERM") == true)
