@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 /// AsyncHTTPClient as an application would use it: one HTTPClient with a connection pool sized to the connection
@@ -31,7 +32,8 @@ enum AHCVariant {
                                 tally.ok += 1
                             } else {
                                 tally.errors += 1
-                                tally.sample = tally.sample ?? "status \(response.status.code), \(body.readableBytes) bytes"
+                                tally.sample =
+                                    tally.sample ?? "status \(response.status.code), \(body.readableBytes) bytes"
                             }
                         } catch {
                             tally.errors += 1

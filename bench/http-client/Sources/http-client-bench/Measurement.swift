@@ -8,6 +8,12 @@ import Musl
 import Darwin
 #endif
 
+#if canImport(Glibc)
+private let rusageSelf = __rusage_who_t(RUSAGE_SELF.rawValue)
+#else
+private let rusageSelf = RUSAGE_SELF
+#endif
+
 /// Process CPU time (all threads) from getrusage(RUSAGE_SELF).
 struct CPUSample {
     var user: Double
@@ -15,7 +21,7 @@ struct CPUSample {
 
     static func now() -> CPUSample {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(rusageSelf, &usage)
         return CPUSample(user: seconds(usage.ru_utime), system: seconds(usage.ru_stime))
     }
 
@@ -27,7 +33,7 @@ struct CPUSample {
 /// Peak resident set size of this process, in bytes (ru_maxrss is KiB on Linux, bytes on Darwin).
 func peakRSSBytes() -> Int {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(rusageSelf, &usage)
     #if canImport(Darwin)
     return Int(usage.ru_maxrss)
     #else
@@ -48,6 +54,8 @@ struct Outcome {
     var cpuSystem: Double
     var peakRSS: Int
     var errorSample: String?
+    /// Variant-specific evidence, appended as `"key":number` pairs.
+    var extra: [(String, String)] = []
 
     var cpuSeconds: Double { cpuUser + cpuSystem }
     var requestsPerSecond: Double { seconds > 0 ? Double(requests) / seconds : 0 }
@@ -69,6 +77,9 @@ struct Outcome {
             "\"cpu_us_per_request\":\(fixed(cpuMicrosecondsPerRequest, 3))",
             "\"peak_rss_bytes\":\(peakRSS)",
         ]
+        for (key, value) in extra {
+            fields.append("\"\(key)\":\(value)")
+        }
         if let errorSample {
             fields.append("\"error_sample\":\"\(jsonEscaped(errorSample))\"")
         }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import StormDrillPlan
 
 /// A lean client on the stock NIOHTTP1 codecs: N channels spread round-robin over the event loops, each with
 /// `addHTTPClientHandlers()` and a handler that writes the next request (head + end) when it reads `.end`.

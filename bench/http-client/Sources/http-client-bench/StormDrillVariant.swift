@@ -9,7 +9,8 @@ enum StormDrillVariant {
         let plan = Plan(
             name: "http-client-bench",
             target: Target(endpoint: .url(s.target), connections: s.connections),
-            load: .closed(ClosedLoad(users: s.connections, thinkTime: .zero, duration: PlanDuration.seconds(s.duration))),
+            load: .closed(
+                ClosedLoad(users: s.connections, thinkTime: .zero, duration: PlanDuration.seconds(s.duration))),
             journeys: [Journey(name: "get", steps: [Step(name: "get", method: .GET, path: Template.literal(s.path))])])
         let address = try SocketAddress.makeAddressResolvingHost(s.target.host, port: s.target.port)
         let engine = try LoadEngine(
@@ -23,10 +24,19 @@ enum StormDrillVariant {
 
         await engine.shutdown()
         let failed = result.requestsFailed + result.journeysAbandoned + result.dropped
-        return Outcome(
+        var outcome = Outcome(
             variant: "stormdrill", eventLoops: s.eventLoops, connections: s.connections, requests: result.requestsOk,
             errors: failed, seconds: secondsBetween(start, t1), cpuUser: cpu1.user - cpu0.user,
             cpuSystem: cpu1.system - cpu0.system, peakRSS: peakRSSBytes(),
             errorSample: result.errorSamples.first ?? (failed > 0 ? "\(result.errors)" : nil))
+        // The engine's own view, to cross-check the counts above.
+        outcome.extra = [
+            ("requests_sent", String(result.requestsSent)),
+            ("journeys_abandoned", String(result.journeysAbandoned)),
+            ("connections_opened", String(result.generator.connectionsOpened)),
+            ("engine_elapsed_seconds", fixed(Double(result.elapsedNanoseconds) / 1e9, 4)),
+            ("loop_cpu_busy_max", fixed(result.generator.cpuBusyMax, 3)),
+        ]
+        return outcome
     }
 }
