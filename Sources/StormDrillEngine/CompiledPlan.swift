@@ -15,6 +15,8 @@ public final class CompiledPlan: Sendable {
     let journeyCumulativeWeight: [Double]
     let timeoutNanoseconds: Int64
     let maxExtractSlots: Int
+    /// Whether any template uses `{{order.*}}`; if not, orders are not generated at all.
+    let usesOrder: Bool
 
     /// The User-Agent every request carries.
     public static let userAgent = "stormdrill/\(StormDrillVersion.current)"
@@ -39,6 +41,12 @@ public final class CompiledPlan: Sendable {
             }
         }
         self.steps = steps
+        usesOrder = steps.contains { step in
+            (step.head.parts + (step.body?.parts ?? [])).contains {
+                if case .variable(.order, _) = $0 { return true }
+                return false
+            }
+        }
         journeyFirstStep = first
         journeyStepCount = counts
         let total = plan.journeys.reduce(0) { $0 + $1.weight }

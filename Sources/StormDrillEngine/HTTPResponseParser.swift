@@ -262,18 +262,27 @@ public struct HTTPResponseParser: Sendable {
         let value = UnsafeRawBufferPointer(rebasing: b[valueStart..<valueEnd])
         switch nameLength {
         case 14 where HTTPResponseParser.equalsLowercase(b, "content-length"):
-            var v = 0
-            var digits = 0
-            for d in value {
-                if d == UInt8(ascii: ",") { break }  // "5, 5": repeated identical values
-                guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "9") else { throw .invalidContentLength }
-                digits += 1
-                guard digits <= 15 else { throw .invalidContentLength }
-                v = v * 10 + Int(d - UInt8(ascii: "0"))
+            // A list ("5, 5") is allowed only if every value is the same (RFC 9110, section 8.6).
+            var invalid = false
+            var seenAny = false
+            HTTPResponseParser.forEachToken(value) { token in
+                var v = 0
+                for d in token {
+                    guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "9"), v < 100_000_000_000_000 else {
+                        invalid = true
+                        return false
+                    }
+                    v = v * 10 + Int(d - UInt8(ascii: "0"))
+                }
+                if let existing = contentLength, existing != v {
+                    invalid = true
+                    return false
+                }
+                contentLength = v
+                seenAny = true
+                return true
             }
-            guard digits > 0 else { throw .invalidContentLength }
-            if let existing = contentLength, existing != v { throw .invalidContentLength }
-            contentLength = v
+            if invalid || !seenAny { throw .invalidContentLength }
         case 17 where HTTPResponseParser.equalsLowercase(b, "transfer-encoding"):
             sawTransferEncoding = true
             // chunked must be the final coding.
@@ -331,32 +340,43 @@ public struct HTTPResponseParser: Sendable {
         }
     }
 
-    static func tokens(_ value: UnsafeRawBufferPointer) -> [[UInt8]] {
-        var out: [[UInt8]] = []
-        var current: [UInt8] = []
-        for var c in value {
-            if c == UInt8(ascii: ",") {
-                out.append(current)
-                current = []
-                continue
-            }
-            if c == 0x20 || c == 0x09 { continue }
-            if c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") { c |= 0x20 }
-            current.append(c)
+    /// Calls `body` with each comma-separated token of a header value (whitespace trimmed), without allocating.
+    /// Stops early when `body` returns false.
+    static func forEachToken(_ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Bool) {
+        var start = 0
+        while start <= value.count {
+            var end = start
+            while end < value.count && value[end] != UInt8(ascii: ",") { end += 1 }
+            var lo = start
+            var hi = end
+            while lo < hi && (value[lo] == 0x20 || value[lo] == 0x09) { lo += 1 }
+            while hi > lo && (value[hi - 1] == 0x20 || value[hi - 1] == 0x09) { hi -= 1 }
+            if hi > lo && !body(UnsafeRawBufferPointer(rebasing: value[lo..<hi])) { return }
+            start = end + 1
         }
-        out.append(current)
-        return out.filter { !$0.isEmpty }
     }
 
-    static func containsToken(_ value: UnsafeRawBufferPointer, _ token: String) -> Bool {
-        // Fast path for the common single-token values.
-        if value.count == token.utf8.count {
-            return zip(value, token.utf8).allSatisfy { ($0 | 0x20) == $1 }
-        }
-        return tokens(value).contains(Array(token.utf8))
+    /// Case-insensitive comparison of a token with a lowercase ASCII name.
+    static func tokenEquals(_ token: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        guard token.count == name.utf8CodeUnitCount else { return false }
+        return equalsLowercase(token, name)
     }
 
-    static func lastTokenIs(_ value: UnsafeRawBufferPointer, _ token: String) -> Bool {
-        tokens(value).last.map { $0 == Array(token.utf8) } ?? false
+    static func containsToken(_ value: UnsafeRawBufferPointer, _ token: StaticString) -> Bool {
+        var found = false
+        forEachToken(value) { t in
+            found = tokenEquals(t, token)
+            return !found
+        }
+        return found
+    }
+
+    static func lastTokenIs(_ value: UnsafeRawBufferPointer, _ token: StaticString) -> Bool {
+        var last = false
+        forEachToken(value) { t in
+            last = tokenEquals(t, token)
+            return true
+        }
+        return last
     }
 }

@@ -202,6 +202,7 @@ final class LoopWorker {
     private func checkFinished() {
         guard loadEnded, inFlight == 0, !finished else { return }
         finished = true
+        sampleCPU(minimumWindow: 250_000_000)
         flushLatencyBucket()
         result.elapsedNanoseconds = offsetNow()
         for c in connections {
@@ -242,16 +243,23 @@ final class LoopWorker {
         // In-flight gauge and CPU sampling.
         let b = bucket(now)
         result.timeline[b].inFlightMax = max(result.timeline[b].inFlightMax, inFlight)
+        sampleCPU(minimumWindow: 1_000_000_000)
+    }
+
+    /// Measures this loop thread's CPU share over the window since the last sample, once the window is long enough
+    /// (one second while running; the remainder, if at least 250 ms, when the run ends).
+    private func sampleCPU(minimumWindow: Int64) {
         let wall = Int64(NIODeadline.now().uptimeNanoseconds)
+        guard wall - lastCPUSampleWall >= minimumWindow else { return }
+        let cpu = LoopWorker.threadCPUNanoseconds()
+        let busy = Double(cpu - lastCPUSampleThread) / Double(wall - lastCPUSampleWall)
+        result.generator.cpuBusyMax = max(result.generator.cpuBusyMax, min(1, busy))
         if wall - lastCPUSampleWall >= 1_000_000_000 {
-            let cpu = LoopWorker.threadCPUNanoseconds()
-            let busy = Double(cpu - lastCPUSampleThread) / Double(wall - lastCPUSampleWall)
-            result.generator.cpuBusyMax = max(result.generator.cpuBusyMax, min(1, busy))
             saturatedRun = busy >= 0.95 ? saturatedRun + 1 : 0
             result.generator.saturatedSecondsRun = max(result.generator.saturatedSecondsRun, saturatedRun)
-            lastCPUSampleWall = wall
-            lastCPUSampleThread = cpu
         }
+        lastCPUSampleWall = wall
+        lastCPUSampleThread = cpu
     }
 
     static func threadCPUNanoseconds() -> Int64 {
@@ -293,6 +301,9 @@ final class LoopWorker {
 
     // MARK: - Closed model users
 
+    /// Closed model: how long a user waits after a failed iteration when the plan has no think time.
+    static let failurePauseNanoseconds: Int64 = 10_000_000
+
     private func launchClosedIteration(user: Int, intended: Int64) {
         guard !loadEnded, !stopping else { return }
         let now = offsetNow()
@@ -323,7 +334,7 @@ final class LoopWorker {
         slab[slot].journey = journey
         slab[slot].step = compiled.journeyFirstStep[journey]
         slab[slot].lastStep = compiled.journeyFirstStep[journey] + compiled.journeyStepCount[journey] - 1
-        slab[slot].order = compiled.generator.order(at: order)
+        slab[slot].order = compiled.usesOrder ? compiled.generator.order(at: order) : SyntheticOrder.empty
         slab[slot].intendedStart = intended
         slab[slot].stepIntended = intended
         slab[slot].serviceTotal = 0
@@ -424,8 +435,13 @@ final class LoopWorker {
                     launchClosedIteration(user: user, intended: intended)
                 }
             } else if error != nil {
-                // Restart on the next loop turn so a target that fails instantly cannot recurse the stack.
-                loop.assumeIsolated().execute { [self] in launchClosedIteration(user: user, intended: now) }
+                // A failed iteration pauses briefly before the next, like a client's retry back-off: a user must not
+                // turn a dead target into tens of thousands of connection attempts a second (which would saturate
+                // the generator and hide the finding that the target is down).
+                let intended = now + LoopWorker.failurePauseNanoseconds
+                loop.assumeIsolated().scheduleTask(deadline: start + .nanoseconds(intended)) { [self] in
+                    launchClosedIteration(user: user, intended: intended)
+                }
             } else {
                 launchClosedIteration(user: user, intended: now)
             }

@@ -193,3 +193,24 @@ extension StormDrillTests {
         }
     }
 }
+
+extension StormDrillTests.EngineTests {
+    @Test("closed-model users pause after a failure instead of hammering a dead target")
+    func closedModelAgainstDeadTarget() async throws {
+        let text = Self.plan(
+            target: #"{"baseURL": "http://127.0.0.1:9"}"#,
+            load: #"{"model": "closed", "users": 2, "duration": "1s"}"#,
+            steps: #"[{"name": "s", "path": "/"}]"#)
+        let plan = try PlanDecoder.decode(Array(text.utf8), file: "t").get()
+        let engine = try LoadEngine(
+            plan: plan, url: TargetURL(scheme: "http", host: "127.0.0.1", port: 9),
+            address: try SocketAddress(ipAddress: "127.0.0.1", port: 9))
+        let result = await engine.run(startingAt: .now() + .milliseconds(10))
+        await engine.shutdown()
+        // About 1 s / 10 ms per user, not tens of thousands.
+        #expect(result.journeysFailed >= 100 && result.journeysFailed <= 220, "\(result.journeysFailed)")
+        #expect(result.errors[.connectRefused] == result.journeysFailed)
+        #expect(result.generator.saturatedSecondsRun == 0)
+        #expect(result.generator.cpuBusyMax > 0)
+    }
+}

@@ -141,3 +141,22 @@ extension StormDrillTests {
         }
     }
 }
+
+extension StormDrillTests.HTTPResponseParserTests {
+    @Test("Content-Length lists must agree; keep-alive tokens are read from lists")
+    func headerLists() throws {
+        #expect(try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok")?.body == "ok")
+        #expect(throws: HTTPResponseParser.ParseError.invalidContentLength) {
+            _ = try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello")
+        }
+        #expect(throws: HTTPResponseParser.ParseError.invalidContentLength) {
+            _ = try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: ,\r\n\r\n")
+        }
+        let r = try #require(try Self.parse("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 0\r\n\r\n"))
+        #expect(!r.keepAlive)
+        let chunkedLast = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"
+        #expect(try Self.parse(chunkedLast)?.keepAlive == true)
+        let notChunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nraw"
+        #expect(try Self.parse(notChunked, closeAtEnd: true)?.body == "raw")
+    }
+}
