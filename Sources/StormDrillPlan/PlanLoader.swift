@@ -35,6 +35,16 @@ public enum PlanLoader {
         return PlanDecoder.decode(bytes, file: path).map { LoadedPlan(plan: $0, file: path, bytes: bytes) }
     }
 
+    /// True when `path` holds a JSON Schema document (such as `plans/schema.json`) rather than a plan: its root has
+    /// a `$schema` naming json-schema.org and no `stormdrill` key. `validate plans/*.json` skips such files.
+    public static func isJSONSchemaDocument(path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path), data.count <= maximumSize,
+            let root = try? JSONParser.parse([UInt8](data)), root["stormdrill"] == nil,
+            let schema = root["$schema"]?.stringValue
+        else { return false }
+        return schema.contains("json-schema.org")
+    }
+
     private static func fileError(_ path: String, _ message: String) -> PlanError {
         PlanError(diagnostics: [PlanDiagnostic(file: path, position: .start, path: "$", message: message)])
     }

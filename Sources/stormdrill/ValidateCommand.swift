@@ -27,6 +27,12 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         var failed = 0
         for path in plans {
+            if PlanLoader.isJSONSchemaDocument(path: path) {
+                if !quiet {
+                    FileHandleOutput.standardOutput.write("skip  \(path)  (a JSON Schema document, not a plan)\n")
+                }
+                continue
+            }
             switch PlanLoader.load(path: path) {
             case .failure(let error):
                 failed += 1

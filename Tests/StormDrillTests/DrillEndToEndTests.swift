@@ -130,6 +130,14 @@ extension StormDrillTests {
         func validate() throws {
             let ok = try ChildProcess.run(Repository.binary, ["validate"] + Repository.shippedPlans)
             #expect(ok.status == 0, "\(ok.stderr)")
+            // `validate plans/*.json` as the README writes it: the glob also matches the JSON Schema, which is skipped.
+            let everything = try FileManager.default.contentsOfDirectory(atPath: Repository.path("plans"))
+                .filter { $0.hasSuffix(".json") }.sorted().map { "plans/\($0)" }
+            #expect(everything.contains("plans/schema.json"))
+            let glob = try ChildProcess.run(Repository.binary, ["validate"] + everything,
+                                            currentDirectory: Repository.root.path)
+            #expect(glob.status == 0, "\(glob.stderr)")
+            #expect(glob.stdout.contains("skip  plans/schema.json"))
             for file in Repository.badPlanFixtures {
                 let bad = try ChildProcess.run(Repository.binary, ["validate", file])
                 #expect(bad.status == 2, "\(file)")
