@@ -65,6 +65,7 @@ final class LoopWorker {
     private var lastCPUSampleThread: Int64 = 0
     private var saturatedRun = 0
     private lazy var arrivalTimer = ArrivalTimer(worker: self)
+    private lazy var tickTimer = TickTimer(worker: self)
 
     init(
         loop: any EventLoop, index: Int, partitions: Int, compiled: CompiledPlan, address: SocketAddress,
@@ -217,14 +218,16 @@ final class LoopWorker {
     private static let tickInterval = TimeAmount.milliseconds(10)
 
     private func scheduleTick() {
-        loop.assumeIsolated().scheduleTask(in: LoopWorker.tickInterval) { [self] in
-            guard !finished else { return }
-            tick()
-            scheduleTick()
-        }
+        _ = try? loop.assumeIsolated().scheduleCallback(in: LoopWorker.tickInterval, handler: tickTimer)
     }
 
-    private func tick() {
+    func tick() {
+        guard !finished else { return }
+        housekeeping()
+        scheduleTick()
+    }
+
+    private func housekeeping() {
         let now = offsetNow()
         // Request timeouts: connections and the wait queue.
         for c in connections where c.journey >= 0 && (c.state == .busy || c.state == .connecting) {
@@ -811,6 +814,19 @@ final class ArrivalTimer: NIOScheduledCallbackHandler {
 
     func handleScheduledCallback(eventLoop: some EventLoop) {
         worker.arrivalsDue()
+    }
+}
+
+/// Fires the loop's housekeeping tick (timeouts, in-flight gauge, CPU sampling). One instance per loop.
+final class TickTimer: NIOScheduledCallbackHandler {
+    unowned let worker: LoopWorker
+
+    init(worker: LoopWorker) {
+        self.worker = worker
+    }
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        worker.tick()
     }
 }
 

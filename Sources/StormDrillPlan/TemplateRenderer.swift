@@ -111,16 +111,29 @@ extension Template {
             case .text:
                 ExtractSlots.writeText(token: token, into: &sink)
             case .path:
-                var plain: [UInt8] = []
-                ExtractSlots.writeText(token: token, into: &plain)
-                for b in plain {
-                    if Template.isPathSafe(b) {
-                        sink.appendByte(b)
-                    } else {
-                        sink.appendByte(UInt8(ascii: "%"))
-                        sink.appendHex(UInt64(b), digits: 2, uppercase: true)
-                    }
+                let isString = token.count >= 2 && token.first == UInt8(ascii: "\"") && token.last == UInt8(ascii: "\"")
+                if isString && token.contains(UInt8(ascii: "\\")) {
+                    // Rare: an escaped string; decode it first.
+                    var plain: [UInt8] = []
+                    ExtractSlots.writeText(token: token, into: &plain)
+                    Template.appendPathEncoded(plain[...], into: &sink)
+                } else {
+                    // The common case encodes straight from the token, without a temporary array.
+                    Template.appendPathEncoded(isString ? token[1..<(token.count - 1)] : token[...], into: &sink)
                 }
+            }
+        }
+    }
+
+    /// Appends bytes, percent-encoding those that are not path-safe.
+    @usableFromInline
+    static func appendPathEncoded(_ bytes: ArraySlice<UInt8>, into sink: inout some TemplateByteSink) {
+        for b in bytes {
+            if isPathSafe(b) {
+                sink.appendByte(b)
+            } else {
+                sink.appendByte(UInt8(ascii: "%"))
+                sink.appendHex(UInt64(b), digits: 2, uppercase: true)
             }
         }
     }
