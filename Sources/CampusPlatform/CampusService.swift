@@ -76,7 +76,6 @@ public struct CampusService: Sendable {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
         let fingerprint = hasher.finalize()
         let now = CampusService.timestamp()
-        let vendor = CampusCatalog.vendor(id: request.canteen)
         let placement = store.place(key: key, fingerprint: fingerprint) { id in
             CampusOrder(
                 id: id, status: "placed", student: request.student, canteen: request.canteen, items: priced.lines,
@@ -85,7 +84,6 @@ public struct CampusService: Sendable {
                 slot: request.slot, payment: request.payment ?? "campus-card", pickupPoint: request.pickupPoint,
                 clientReference: request.reference, createdAt: now)
         }
-        _ = vendor
         switch placement {
         case .created(let order):
             var response = json(.created, encode(order))

@@ -76,7 +76,8 @@ public final class CompiledPlan: Sendable {
 
 /// One step ready to send: the request head as a template up to (not including) the framing headers, the body
 /// template, and the whole request pre-encoded when nothing in it is templated.
-struct CompiledStep: Sendable {
+/// A class so that the per-request paths take one reference to it, not one per array inside it.
+final class CompiledStep: Sendable {
     let journey: Int
     let indexInJourney: Int
     let global: Int
@@ -116,9 +117,12 @@ struct CompiledStep: Sendable {
         if step.body != nil, !names.contains("content-type") {
             parts.append(.literal(Array("Content-Type: application/json\r\n".utf8)))
         }
-        head = Template(parts: parts)
-        body = step.body
-        needsEmptyContentLength = step.body == nil && [.POST, .PUT, .PATCH].contains(step.method)
+        let head = Template(parts: parts)
+        let body = step.body
+        let needsEmptyContentLength = step.body == nil && [.POST, .PUT, .PATCH].contains(step.method)
+        self.head = head
+        self.body = body
+        self.needsEmptyContentLength = needsEmptyContentLength
         var accepted = Array(repeating: false, count: 600)
         for s in 100..<600 { accepted[s] = step.accepts(status: s) }
         self.accepted = accepted

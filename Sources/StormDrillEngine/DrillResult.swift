@@ -92,13 +92,9 @@ public struct DrillResult: Sendable {
     public var stoppedEarly = false
 
     public var journeysStarted = 0
-    public var journeysOk = 0
-    public var journeysFailed = 0
     /// Journeys still in flight when the run was stopped and the grace period ended.
     public var journeysAbandoned = 0
     public var requestsSent = 0
-    public var requestsOk = 0
-    public var requestsFailed = 0
     public var dropped = 0
     /// Arrivals the schedule planned up to the end of the load (open model).
     public var arrivalsScheduled = 0
@@ -119,6 +115,15 @@ public struct DrillResult: Sendable {
 
     public init() {}
 
+    /// Requests that completed with an accepted response (derived from `requests`, not counted twice).
+    public var requestsOk: Int { requests.ok }
+    /// Requests that failed, with or without a response.
+    public var requestsFailed: Int { requests.count - requests.ok }
+    /// Journeys whose every step succeeded (derived from the per-journey statistics).
+    public var journeysOk: Int { journeys.reduce(0) { $0 + $1.ok } }
+    /// Journeys ended by a failed step.
+    public var journeysFailed: Int { journeys.reduce(0) { $0 + $1.count - $1.ok } }
+
     /// Merges another event loop's result into this one.
     public mutating func merge(_ other: DrillResult) {
         plannedLoadNanoseconds = max(plannedLoadNanoseconds, other.plannedLoadNanoseconds)
@@ -126,12 +131,8 @@ public struct DrillResult: Sendable {
         loadEndedNanoseconds = max(loadEndedNanoseconds, other.loadEndedNanoseconds)
         stoppedEarly = stoppedEarly || other.stoppedEarly
         journeysStarted += other.journeysStarted
-        journeysOk += other.journeysOk
-        journeysFailed += other.journeysFailed
         journeysAbandoned += other.journeysAbandoned
         requestsSent += other.requestsSent
-        requestsOk += other.requestsOk
-        requestsFailed += other.requestsFailed
         dropped += other.dropped
         arrivalsScheduled += other.arrivalsScheduled
         errors.merge(other.errors)

@@ -137,12 +137,15 @@ public struct HTTPResponseParser: Sendable {
                     try processLine(UnsafeRawBufferPointer(rebasing: bytes[i..<j]))
                 } else {
                     line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<j]))
-                    let copy = line
-                    line.removeAll(keepingCapacity: true)
+                    // Move the buffer out (no copy), process it, and give it back emptied: no allocation.
+                    var pending: [UInt8] = []
+                    swap(&pending, &line)
                     var failure: ParseError?
-                    copy.withUnsafeBytes { raw in
+                    pending.withUnsafeBytes { raw in
                         do throws(ParseError) { try processLine(raw) } catch { failure = error }
                     }
+                    pending.removeAll(keepingCapacity: true)
+                    swap(&pending, &line)
                     if let failure { throw failure }
                 }
                 i = j + 1

@@ -54,6 +54,11 @@ public final class LoadEngine: Sendable {
         LoadEngine.defaultConnections(for: compiled.plan)
     }
 
+    /// Part `part` of `total` split as evenly as possible into `parts` (the first `total % parts` get one more).
+    static func share(of total: Int, part: Int, of parts: Int) -> Int {
+        total / parts + (part < total % parts ? 1 : 0)
+    }
+
     /// The pool size when a plan does not set `target.connections`: enough keep-alive connections for the peak
     /// rate at 250 ms of latency (clamped to 32…512) in the open model, one per user in the closed model.
     public static func defaultConnections(for plan: Plan) -> Int {
@@ -80,8 +85,8 @@ public final class LoadEngine: Sendable {
         var futures: [EventLoopFuture<Void>] = []
         var bounds: [NIOLoopBound<LoopWorker>] = []
         for (i, loop) in loops.enumerated() {
-            let share = total / n + (i < total % n ? 1 : 0)
-            let inFlightShare = maxInFlight / n + (i < maxInFlight % n ? 1 : 0)
+            let share = LoadEngine.share(of: total, part: i, of: n)
+            let inFlightShare = LoadEngine.share(of: maxInFlight, part: i, of: n)
             let compiled = self.compiled
             let address = self.address
             let tls = self.tls

@@ -61,11 +61,13 @@ final class LoopWorker {
     private var bucketLatencies = LatencyHistogram.makeCompact()
     private var windowLatencies = LatencyHistogram.makeCompact()
     private var scratch: ByteBuffer
+    /// Steps without templates, encoded once: sending one is a reference-count increment.
+    private let staticRequests: [ByteBuffer?]
     private var lastCPUSampleWall: Int64 = 0
     private var lastCPUSampleThread: Int64 = 0
     private var saturatedRun = 0
-    private lazy var arrivalTimer = ArrivalTimer(worker: self)
-    private lazy var tickTimer = TickTimer(worker: self)
+    private lazy var arrivalTimer = LoopTimer(worker: self, kind: .arrivals)
+    private lazy var tickTimer = LoopTimer(worker: self, kind: .tick)
 
     init(
         loop: any EventLoop, index: Int, partitions: Int, compiled: CompiledPlan, address: SocketAddress,
@@ -84,13 +86,15 @@ final class LoopWorker {
         loadNanoseconds = compiled.plan.loadDuration.nanoseconds
         donePromise = done
         scratch = ByteBufferAllocator().buffer(capacity: 1024)
+        staticRequests = compiled.steps.map { s in s.staticRequest.map { ByteBuffer(bytes: $0) } }
         switch compiled.plan.load {
         case .open(let open):
             let schedule = ArrivalSchedule(load: open, seed: compiled.plan.seed)
             model = .open(schedule.makeIterator(partition: index, of: partitions))
         case .closed(let closed):
-            let share = closed.users / partitions + (index < closed.users % partitions ? 1 : 0)
-            model = .closed(users: share, thinkNanoseconds: closed.thinkTime.nanoseconds)
+            model = .closed(
+                users: LoadEngine.share(of: closed.users, part: index, of: partitions),
+                thinkNanoseconds: closed.thinkTime.nanoseconds)
         }
         result.plannedLoadNanoseconds = loadNanoseconds
         result.steps = Array(repeating: LatencyStats(), count: compiled.steps.count)
@@ -207,7 +211,6 @@ final class LoopWorker {
         flushLatencyBucket()
         result.elapsedNanoseconds = offsetNow()
         for c in connections {
-            c.closeRequested = true
             c.channel?.close(promise: nil)
         }
         donePromise.succeed(())
@@ -400,7 +403,6 @@ final class LoopWorker {
     private func failStep(_ slot: Int, _ error: ErrorClass, now: Int64, message: String? = nil) {
         guard slab[slot].active else { return }
         let step = slab[slot].step
-        result.requestsFailed += 1
         result.requests.count += 1
         result.requests.errors.add(error)
         result.steps[step].count += 1
@@ -415,12 +417,10 @@ final class LoopWorker {
         let b = bucket(now)
         result.journeys[j].count += 1
         if let error {
-            result.journeysFailed += 1
             result.errors.add(error)
             result.journeys[j].errors.add(error)
             result.timeline[b].journeysFailed += 1
         } else {
-            result.journeysOk += 1
             result.journeys[j].ok += 1
             result.timeline[b].journeysOk += 1
             _ = result.journeys[j].latency.record(
@@ -432,16 +432,12 @@ final class LoopWorker {
         inFlight -= 1
         releaseSlot(slot)
         if user >= 0, !loadEnded, !stopping, case .closed(_, let think) = model {
-            if think > 0 {
-                let intended = now + think
-                loop.assumeIsolated().scheduleTask(deadline: start + .nanoseconds(intended)) { [self] in
-                    launchClosedIteration(user: user, intended: intended)
-                }
-            } else if error != nil {
-                // A failed iteration pauses briefly before the next, like a client's retry back-off: a user must not
-                // turn a dead target into tens of thousands of connection attempts a second (which would saturate
-                // the generator and hide the finding that the target is down).
-                let intended = now + LoopWorker.failurePauseNanoseconds
+            // Without think time a failed iteration still pauses briefly, like a client's retry back-off: a user must
+            // not turn a dead target into tens of thousands of connection attempts a second (which would saturate
+            // the generator and hide the finding that the target is down).
+            let pause = think > 0 ? think : (error != nil ? LoopWorker.failurePauseNanoseconds : 0)
+            if pause > 0 {
+                let intended = now + pause
                 loop.assumeIsolated().scheduleTask(deadline: start + .nanoseconds(intended)) { [self] in
                     launchClosedIteration(user: user, intended: intended)
                 }
@@ -464,7 +460,6 @@ final class LoopWorker {
         c.state = .connecting
         c.journey = slot
         c.deadline = slab[slot].stepIntended + timeout
-        c.closeRequested = false
         result.generator.connectionsOpened += 1
         let bound = NIOLoopBound(c, eventLoop: loop)
         let tls = self.tls
@@ -534,7 +529,7 @@ final class LoopWorker {
         c.deadline = slab[slot].stepIntended + timeout
         c.parser.begin(isHeadRequest: step.isHead, captureBody: step.capturesBody)
         let buffer: ByteBuffer
-        if let pre = c.worker.staticRequest(step.global) {
+        if let pre = staticRequests[step.global] {
             buffer = pre
         } else {
             c.sendBuffer.clear()
@@ -550,15 +545,6 @@ final class LoopWorker {
             return
         }
         channel.writeAndFlush(buffer, promise: nil)
-    }
-
-    private var staticRequests: [ByteBuffer?] = []
-
-    func staticRequest(_ step: Int) -> ByteBuffer? {
-        if staticRequests.isEmpty {
-            staticRequests = compiled.steps.map { s in s.staticRequest.map { ByteBuffer(bytes: $0) } }
-        }
-        return staticRequests[step]
     }
 
     private func render(_ step: CompiledStep, slot: Int, into buffer: inout ByteBuffer) {
@@ -597,7 +583,6 @@ final class LoopWorker {
 
     private func close(_ c: Connection) {
         c.state = .closing
-        c.closeRequested = true
         c.channel?.close(promise: nil)
     }
 
@@ -671,12 +656,10 @@ final class LoopWorker {
         _ = result.steps[stepIndex].service.record(service)
         let b = bucket(now)
         if let error {
-            result.requestsFailed += 1
             result.requests.errors.add(error)
             result.steps[stepIndex].errors.add(error)
             result.timeline[b].errors += 1
         } else {
-            result.requestsOk += 1
             result.requests.ok += 1
             result.steps[stepIndex].ok += 1
             result.timeline[b].ok += 1
@@ -734,9 +717,8 @@ final class LoopWorker {
             let slot = c.journey
             c.journey = -1
             close(c)
-            failStep(
-                slot, cls == .other || cls == .connectionReset ? cls : .connectionReset, now: offsetNow(),
-                message: message)
+            // An I/O error on an established connection is a reset, unless nothing better than "other" is known.
+            failStep(slot, cls == .other ? .other : .connectionReset, now: offsetNow(), message: message)
         } else {
             c.pendingError = message
             close(c)
@@ -795,7 +777,6 @@ final class Connection {
     var deadline: Int64 = 0
     var parser = HTTPResponseParser()
     var sendBuffer = ByteBufferAllocator().buffer(capacity: 512)
-    var closeRequested = false
     var pendingError: String?
 
     init(id: Int, worker: LoopWorker) {
@@ -804,29 +785,24 @@ final class Connection {
     }
 }
 
-/// Fires the open model's next arrivals. One instance per loop, reused for every timer.
-final class ArrivalTimer: NIOScheduledCallbackHandler {
-    unowned let worker: LoopWorker
+/// Fires one of the loop's timers: the open model's next arrivals, or the housekeeping tick (timeouts, in-flight
+/// gauge, CPU sampling). One instance per timer and loop, reused every time, so timers allocate nothing.
+final class LoopTimer: NIOScheduledCallbackHandler {
+    enum Kind { case arrivals, tick }
 
-    init(worker: LoopWorker) {
+    unowned let worker: LoopWorker
+    let kind: Kind
+
+    init(worker: LoopWorker, kind: Kind) {
         self.worker = worker
+        self.kind = kind
     }
 
     func handleScheduledCallback(eventLoop: some EventLoop) {
-        worker.arrivalsDue()
-    }
-}
-
-/// Fires the loop's housekeeping tick (timeouts, in-flight gauge, CPU sampling). One instance per loop.
-final class TickTimer: NIOScheduledCallbackHandler {
-    unowned let worker: LoopWorker
-
-    init(worker: LoopWorker) {
-        self.worker = worker
-    }
-
-    func handleScheduledCallback(eventLoop: some EventLoop) {
-        worker.tick()
+        switch kind {
+        case .arrivals: worker.arrivalsDue()
+        case .tick: worker.tick()
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns a parsed JSON document into a validated `Plan`, collecting every problem with its position and JSON path.
 ///
 /// The decoder is the authority on what a valid plan is; `plans/schema.json` mirrors it for editors and other
@@ -114,7 +116,7 @@ public struct PlanDecoder {
             report(node, path, "must be a string (got \(node.typeName))")
             return nil
         }
-        if nonEmpty && s.trimmingWhitespace().isEmpty {
+        if nonEmpty && s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             report(node, path, "must not be empty")
             return nil
         }
@@ -159,14 +161,14 @@ public struct PlanDecoder {
             report(node, path, message)
             return nil
         }
-        if text.trimmingWhitespace().hasPrefix("-") {
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("-") {
             report(node, path, "must not be negative (got \"\(text)\")")
             return nil
         }
         guard let d = PlanDuration(parsing: text) else {
             var message = "invalid duration \"\(text)\"; use a number with a unit: ms, s, m or h (\"250ms\", \"10s\")"
-            if Double(text.trimmingWhitespace()) != nil {
-                message += "; did you mean \"\(text.trimmingWhitespace())s\"?"
+            if Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) != nil {
+                message += "; did you mean \"\(text.trimmingCharacters(in: .whitespacesAndNewlines))s\"?"
             }
             report(node, path, message)
             return nil

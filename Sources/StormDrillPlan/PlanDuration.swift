@@ -1,3 +1,5 @@
+import Foundation
+
 /// A non-negative length of time written in a plan as a string: `"250ms"`, `"10s"`, `"2m"`, `"1h"`, `"1m30s"`.
 ///
 /// Stored as whole nanoseconds so that schedule arithmetic is exact.
@@ -25,7 +27,7 @@ public struct PlanDuration: Sendable, Hashable, Comparable, Codable, CustomStrin
 
     /// Parses a duration string; returns nil with no explanation (callers phrase the error).
     public init?(parsing text: String) {
-        let trimmed = text.trimmingWhitespace()
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return nil }
         var rest = Substring(trimmed)
         var total = 0.0
@@ -103,15 +105,5 @@ public struct PlanDuration: Sendable, Hashable, Comparable, Codable, CustomStrin
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
-        return String(scalars[first...last])
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value a template placeholder stands for.
 public enum TemplateVariable: Sendable, Hashable {
     /// `{{order.FIELD}}`: a field of the journey's synthetic order.
@@ -120,7 +122,7 @@ enum TemplateScanner {
                 pieces.append(
                     .placeholder(
                         TemplatePlaceholder(
-                            name: String(inner).trimmingWhitespace(),
+                            name: String(inner).trimmingCharacters(in: .whitespacesAndNewlines),
                             scalarOffset: start)))
                 i = j + 2
             } else {

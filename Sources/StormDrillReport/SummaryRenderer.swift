@@ -1,3 +1,5 @@
+import Foundation
+
 /// The short human summary printed at the end of a run, in the spirit of k6's end-of-test summary.
 public enum SummaryRenderer {
     public static func render(_ r: DrillReport, reportPath: String?) -> String {
@@ -70,19 +72,8 @@ public enum SummaryRenderer {
 
     public static func rate(_ v: Double) -> String { fixed(v, v < 100 ? 1 : 0) }
 
-    /// Fixed-point formatting without Foundation's locale handling.
+    /// Fixed-point formatting (C locale: always a '.').
     public static func fixed(_ v: Double, _ digits: Int) -> String {
-        guard v.isFinite else { return "\(v)" }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let scaled = (abs(v) * scale).rounded()
-        let whole = Int(scaled / scale)
-        var text = (v < 0 && scaled > 0 ? "-" : "") + String(whole)
-        if digits > 0 {
-            let frac = Int(scaled) - whole * Int(scale)
-            let f = String(frac)
-            text += "." + String(repeating: "0", count: digits - f.count) + f
-        }
-        return text
+        String(format: "%.\(digits)f", v)
     }
 }

@@ -84,11 +84,12 @@ public struct DrillRunner: Sendable {
         let control = RunControl()
         let plan = loaded.plan
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        let targetReady = TargetReady()
+        // The embedded target reports its port here once it listens.
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var embeddedServer: CampusServer?
         switch plan.target.endpoint {
         case .embedded:
-            let server = CampusServer(logger: quietLogger()) { port in targetReady.resolve(port: port) }
+            let server = CampusServer(logger: quietLogger()) { port in portContinuation.yield(port) }
             embeddedServer = server
             // Listed first, so graceful shutdown stops it after the drill.
             services.append(
@@ -99,7 +100,7 @@ public struct DrillRunner: Sendable {
             break
         }
         let drill = DrillService(
-            runner: self, control: control, targetReady: targetReady,
+            runner: self, control: control, ports: ports,
             embedded: embeddedServer != nil)
         services.append(
             .init(
@@ -195,44 +196,5 @@ final class RunControl: Sendable {
 
     func setOutcome(_ outcome: DrillOutcome) {
         state.withLockedValue { $0.outcome = outcome }
-    }
-}
-
-/// The embedded target's port, once it listens.
-final class TargetReady: Sendable {
-    private let state = NIOLockedValueBox<(port: Int?, waiters: [CheckedContinuation<Int?, Never>])>((nil, []))
-
-    func resolve(port: Int) {
-        let waiters = state.withLockedValue { s -> [CheckedContinuation<Int?, Never>] in
-            s.port = port
-            defer { s.waiters = [] }
-            return s.waiters
-        }
-        for w in waiters { w.resume(returning: port) }
-    }
-
-    func fail() {
-        let waiters = state.withLockedValue { s -> [CheckedContinuation<Int?, Never>] in
-            defer { s.waiters = [] }
-            return s.waiters
-        }
-        for w in waiters { w.resume(returning: nil) }
-    }
-
-    /// Waits for the port, or nil after `timeout`.
-    func wait(timeout: Duration) async -> Int? {
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            self.fail()
-        }
-        defer { timer.cancel() }
-        return await withCheckedContinuation { c in
-            let port = state.withLockedValue { s -> Int? in
-                if let p = s.port { return p }
-                s.waiters.append(c)
-                return nil
-            }
-            if let port { c.resume(returning: port) }
-        }
     }
 }

@@ -12,7 +12,8 @@ import StormDrillReport
 struct DrillService: Service {
     let runner: DrillRunner
     let control: RunControl
-    let targetReady: TargetReady
+    /// The embedded target's bound port (nothing is sent for a target with a URL).
+    let ports: AsyncStream<Int>
     let embedded: Bool
 
     private var plan: Plan { runner.loaded.plan }
@@ -43,9 +44,9 @@ struct DrillService: Service {
         case .url(let u):
             url = u
         case .embedded(let name):
-            guard let port = await targetReady.wait(timeout: .seconds(20)) else {
+            guard let port = await DrillService.firstPort(ports, timeout: .seconds(20)) else {
                 control.recordProblem("the embedded \(name) target did not start within 20 s")
-                await finishAndStop(
+                await finishAndRecord(
                     result: DrillResult(), targetURL: "embedded:\(name)", reportDirectory: reportDirectory)
                 return
             }
@@ -63,7 +64,7 @@ struct DrillService: Service {
             address = try await DrillService.resolve(url)
         } catch {
             control.recordProblem("cannot resolve target host \(url.host): \(error)")
-            await finishAndStop(result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
+            await finishAndRecord(result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
             return
         }
 
@@ -76,7 +77,7 @@ struct DrillService: Service {
                     stopGrace: runner.options.stopGrace))
         } catch {
             control.recordProblem("cannot set up the load engine: \(error)")
-            await finishAndStop(result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
+            await finishAndRecord(result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
             return
         }
         if !control.attach(engine) { engine.stop(grace: runner.options.stopGrace) }
@@ -106,13 +107,13 @@ struct DrillService: Service {
         let result = await engine.run(startingAt: start)
         progressTask?.cancel()
         await engine.shutdown()
-        await finishAndStop(
+        await finishAndRecord(
             result: result, targetURL: url.description, reportDirectory: reportDirectory,
             startedAt: startedAt, connections: engine.connectionCount)
     }
 
-    /// Writes the report, records the outcome, and asks the group to stop (the embedded target with it).
-    private func finishAndStop(
+    /// Writes the report and records the outcome for the runner; returning from `run` then stops the group.
+    private func finishAndRecord(
         result: DrillResult, targetURL: String, reportDirectory: String?, startedAt: String? = nil,
         connections: Int? = nil
     ) async {
@@ -177,6 +178,23 @@ struct DrillService: Service {
             connections: connections ?? LoadEngine.defaultConnections(for: plan), status: status,
             interruption: interruption, runProblems: control.problems)
         return ReportBuilder.build(result: result, context: context, toolVersion: StormDrillVersion.current)
+    }
+
+    /// The first port the embedded target reports, or nil if it does not start within `timeout`.
+    static func firstPort(_ ports: AsyncStream<Int>, timeout: Duration) async -> Int? {
+        await withTaskGroup(of: Int?.self) { group in
+            group.addTask {
+                for await port in ports { return port }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
     }
 
     /// Resolves the target host once, before the load starts (getaddrinfo blocks, so off the event loops).

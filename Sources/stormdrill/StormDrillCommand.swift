@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import StormDrillEngine
 
 #if canImport(Glibc)
@@ -49,25 +50,17 @@ struct StormDrillCommand: AsyncParsableCommand {
     }
 }
 
-/// Minimal unbuffered output helpers (stdout for results, stderr for diagnostics and progress).
+/// Unbuffered output: stdout for results, stderr for diagnostics and progress.
 enum FileHandleOutput {
     case standardOutput, standardError
 
+    private var handle: FileHandle { self == .standardOutput ? .standardOutput : .standardError }
+
     func write(_ text: String) {
-        let fd = self == .standardOutput ? STDOUT_FILENO : STDERR_FILENO
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw in
-                Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-            }
-            if n <= 0 { break }
-            offset += n
-        }
-        bytes.removeAll()
+        handle.write(Data(text.utf8))
     }
 
     var isTerminal: Bool {
-        isatty(self == .standardOutput ? STDOUT_FILENO : STDERR_FILENO) == 1
+        isatty(handle.fileDescriptor) == 1
     }
 }

@@ -134,8 +134,9 @@ extension StormDrillTests {
             let everything = try FileManager.default.contentsOfDirectory(atPath: Repository.path("plans"))
                 .filter { $0.hasSuffix(".json") }.sorted().map { "plans/\($0)" }
             #expect(everything.contains("plans/schema.json"))
-            let glob = try ChildProcess.run(Repository.binary, ["validate"] + everything,
-                                            currentDirectory: Repository.root.path)
+            let glob = try ChildProcess.run(
+                Repository.binary, ["validate"] + everything,
+                currentDirectory: Repository.root.path)
             #expect(glob.status == 0, "\(glob.stderr)")
             #expect(glob.stdout.contains("skip  plans/schema.json"))
             for file in Repository.badPlanFixtures {

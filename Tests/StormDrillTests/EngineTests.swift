@@ -22,6 +22,19 @@ extension StormDrillTests {
             return result
         }
 
+        /// Runs a plan (one `GET /` step) against 127.0.0.1:9, where nothing listens.
+        static func runAgainstClosedPort(load: String) async throws -> DrillResult {
+            let text = plan(
+                target: #"{"baseURL": "http://127.0.0.1:9"}"#, load: load, steps: #"[{"name": "s", "path": "/"}]"#)
+            let plan = try PlanDecoder.decode(Array(text.utf8), file: "t").get()
+            let engine = try LoadEngine(
+                plan: plan, url: TargetURL(scheme: "http", host: "127.0.0.1", port: 9),
+                address: try SocketAddress(ipAddress: "127.0.0.1", port: 9))
+            let result = await engine.run(startingAt: .now() + .milliseconds(10))
+            await engine.shutdown()
+            return result
+        }
+
         static func plan(
             target: String = #"{"baseURL": "BASE", "timeout": "2s"}"#, load: String, steps: String
         ) -> String {
@@ -152,16 +165,8 @@ extension StormDrillTests {
 
         @Test("a port where nothing listens gives connect_refused for every journey, no crash")
         func refused() async throws {
-            let text = Self.plan(
-                target: #"{"baseURL": "http://127.0.0.1:9"}"#,
-                load: #"{"model": "open", "stages": [{"duration": "1s", "rate": 30}]}"#,
-                steps: #"[{"name": "s", "path": "/"}]"#)
-            let plan = try PlanDecoder.decode(Array(text.utf8), file: "t").get()
-            let engine = try LoadEngine(
-                plan: plan, url: TargetURL(scheme: "http", host: "127.0.0.1", port: 9),
-                address: try SocketAddress(ipAddress: "127.0.0.1", port: 9))
-            let result = await engine.run(startingAt: .now() + .milliseconds(10))
-            await engine.shutdown()
+            let result = try await Self.runAgainstClosedPort(
+                load: #"{"model": "open", "stages": [{"duration": "1s", "rate": 30}]}"#)
             #expect(result.journeysFailed == 30)
             #expect(result.errors[.connectRefused] == 30)
         }
@@ -197,16 +202,7 @@ extension StormDrillTests {
 extension StormDrillTests.EngineTests {
     @Test("closed-model users pause after a failure instead of hammering a dead target")
     func closedModelAgainstDeadTarget() async throws {
-        let text = Self.plan(
-            target: #"{"baseURL": "http://127.0.0.1:9"}"#,
-            load: #"{"model": "closed", "users": 2, "duration": "1s"}"#,
-            steps: #"[{"name": "s", "path": "/"}]"#)
-        let plan = try PlanDecoder.decode(Array(text.utf8), file: "t").get()
-        let engine = try LoadEngine(
-            plan: plan, url: TargetURL(scheme: "http", host: "127.0.0.1", port: 9),
-            address: try SocketAddress(ipAddress: "127.0.0.1", port: 9))
-        let result = await engine.run(startingAt: .now() + .milliseconds(10))
-        await engine.shutdown()
+        let result = try await Self.runAgainstClosedPort(load: #"{"model": "closed", "users": 2, "duration": "1s"}"#)
         // About 1 s / 10 ms per user, not tens of thousands.
         #expect(result.journeysFailed >= 100 && result.journeysFailed <= 220, "\(result.journeysFailed)")
         #expect(result.errors[.connectRefused] == result.journeysFailed)

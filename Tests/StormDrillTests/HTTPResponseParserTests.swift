@@ -152,7 +152,8 @@ extension StormDrillTests.HTTPResponseParserTests {
         #expect(throws: HTTPResponseParser.ParseError.invalidContentLength) {
             _ = try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: ,\r\n\r\n")
         }
-        let r = try #require(try Self.parse("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 0\r\n\r\n"))
+        let r = try #require(
+            try Self.parse("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 0\r\n\r\n"))
         #expect(!r.keepAlive)
         let chunkedLast = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"
         #expect(try Self.parse(chunkedLast)?.keepAlive == true)

@@ -29,14 +29,13 @@ extension StormDrillTests {
             r.loadEndedNanoseconds = 2_000_000_000
             r.elapsedNanoseconds = 2_050_000_000
             r.journeysStarted = 20
-            r.journeysOk = 18
-            r.journeysFailed = 2
             r.requestsSent = 38
-            r.requestsOk = 36
-            r.requestsFailed = 2
             r.errors.add(.http(503), 2)
             r.steps = [LatencyStats(), LatencyStats()]
             r.journeys = [LatencyStats()]
+            r.journeys[0].count = 20
+            r.journeys[0].ok = 18
+            r.requests.ok = 36
             r.generator.eventLoops = 2
             for i in 0..<20 { _ = r.generator.lag.record(UInt64(100 + i)) }
             var perBucket = Array(repeating: LatencyHistogram.makeCompact(), count: 20)
