@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "stormdrill", targets: ["stormdrill"]),
         .library(name: "StormDrillPlan", targets: ["StormDrillPlan"]),
         .library(name: "StormDrillEngine", targets: ["StormDrillEngine"]),
+        .library(name: "StormDrillFaults", targets: ["StormDrillFaults"]),
         .library(name: "StormDrillRunner", targets: ["StormDrillRunner"]),
     ],
     dependencies: [
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // Plan model: JSON with source positions, validation with suggestions, durations, campus load shapes,
@@ -64,6 +66,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Fault proxy: per-dependency TCP/HTTP proxies with Toxiproxy's toxics plus per-request HTTP faults, fault
+        // verification probes, and the Toxiproxy-compatible control API. Knows nothing of the load engine.
+        .target(
+            name: "StormDrillFaults",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The embedded campus take-out service that drills run against when no real target is at hand.
         .target(
             name: "CampusPlatform",
@@ -87,6 +105,8 @@ let package = Package(
                 "StormDrillAnalysis",
                 "StormDrillReport",
                 "CampusPlatform",
+                "StormDrillFaults",
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -105,6 +125,7 @@ let package = Package(
                 "StormDrillPlan",
                 "StormDrillEngine",
                 "StormDrillReport",
+                "StormDrillFaults",
                 "CampusPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,6 +138,7 @@ let package = Package(
             name: "StormDrillTests",
             dependencies: [
                 "stormdrill",
+                "StormDrillFaults",
                 "StormDrillPlan",
                 "StormDrillEngine",
                 "StormDrillAnalysis",
