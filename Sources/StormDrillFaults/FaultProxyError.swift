@@ -7,6 +7,11 @@ public struct FaultProxyError: Error, Hashable, Sendable, CustomStringConvertibl
         case toxicNotFound(String)
         case invalid(String)
         case bindFailed(String)
+        case missingField(String)
+        case badRequestBody(String)
+        case invalidStream
+        case invalidToxicType(String)
+        case shutDown
     }
 
     private let code: Code
@@ -25,6 +30,16 @@ public struct FaultProxyError: Error, Hashable, Sendable, CustomStringConvertibl
     public static func invalid(_ reason: String) -> Self { Self(.invalid(String(reason.prefix(160)))) }
     /// The listen address could not be bound.
     public static func bindFailed(_ address: String) -> Self { Self(.bindFailed(String(address.prefix(80)))) }
+    /// A required field (`name`, `upstream`, ...) is missing.
+    public static func missingField(_ field: String) -> Self { Self(.missingField(String(field.prefix(64)))) }
+    /// A request body is not the JSON expected; the reason is short and fixed by the caller.
+    public static func badRequestBody(_ reason: String) -> Self { Self(.badRequestBody(String(reason.prefix(160)))) }
+    /// A toxic's `stream` is neither `upstream` nor `downstream`.
+    public static var invalidStream: Self { Self(.invalidStream) }
+    /// No toxic type has that name.
+    public static func invalidToxicType(_ type: String) -> Self { Self(.invalidToxicType(String(type.prefix(64)))) }
+    /// The registry has been shut down.
+    public static var shutDown: Self { Self(.shutDown) }
 
     public var description: String {
         switch code {
@@ -34,6 +49,33 @@ public struct FaultProxyError: Error, Hashable, Sendable, CustomStringConvertibl
         case .toxicNotFound(let name): "toxic not found: \(name)"
         case .invalid(let reason): "invalid: \(reason)"
         case .bindFailed(let address): "could not listen on \(address)"
+        case .missingField(let field): "missing required field: \(field)"
+        case .badRequestBody(let reason): "bad request body: \(reason)"
+        case .invalidStream: "stream was invalid, can be either upstream or downstream"
+        case .invalidToxicType(let type): "invalid toxic type: \(type)"
+        case .shutDown: "the proxy registry has been shut down"
+        }
+    }
+
+    /// The HTTP status Toxiproxy's API answers this error with.
+    var apiStatus: Int {
+        switch code {
+        case .proxyExists, .toxicExists: 409
+        case .proxyNotFound, .toxicNotFound: 404
+        case .invalid, .missingField, .badRequestBody, .invalidStream, .invalidToxicType: 400
+        case .bindFailed, .shutDown: 500
+        }
+    }
+
+    /// The `error` text of Toxiproxy's API for this error (its messages, so clients that match on them still do).
+    var apiMessage: String {
+        switch code {
+        case .proxyExists: "proxy already exists"
+        case .proxyNotFound: "proxy not found"
+        case .toxicExists: "toxic already exists"
+        case .toxicNotFound: "toxic not found"
+        case .invalidToxicType: "invalid toxic type"
+        default: description
         }
     }
 }

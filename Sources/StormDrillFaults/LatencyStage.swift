@@ -1,0 +1,41 @@
+import NIOCore
+
+/// `latency`: each chunk leaves `latency` ± `jitter` ms after the proxy read it, in order (as Toxiproxy: the delay
+/// counts from the read, so a steady stream is shifted, not slowed down). The close follows the last chunk.
+final class LatencyStage: ToxicStage {
+    unowned let owner: any ToxicStageOwner
+    var index = 0
+    let latency: Int64
+    let jitter: Int64
+    private var queue: TimedQueue!
+
+    init(owner: any ToxicStageOwner, latency: Int, jitter: Int) {
+        self.owner = owner
+        self.latency = Int64(latency)
+        self.jitter = Int64(jitter)
+        self.queue = TimedQueue(owner: owner) { [unowned self] event in
+            self.owner.emit(event, after: self.index)
+        }
+    }
+
+    private func delay() -> TimeAmount {
+        var ms = latency
+        if jitter > 0 { ms += Int64.random(in: -jitter..<jitter) }
+        return .milliseconds(max(0, ms))
+    }
+
+    func receive(_ event: StreamEvent) {
+        let now = owner.eventLoop.now
+        let floor = queue.lastDue ?? now
+        switch event {
+        case .data(let buffer, let readAt, let promise):
+            let due = max(readAt + delay(), floor)
+            // The next latency toxic in the chain counts from when this one released the chunk.
+            queue.push(.data(buffer, readAt: max(due, readAt), promise: promise), due: due)
+        case .close:
+            queue.push(event, due: max(floor, now))
+        }
+    }
+
+    func drain() -> [StreamEvent] { queue.drain() }
+}
