@@ -69,13 +69,13 @@ extension ProxyRegistry {
                         measuredMilliseconds: ms)
                 }
                 try await connection.send("PING\n")
-                let (met, _) = await connection.wait(timeout: .seconds(3)) { Self.text($0).contains("PONG\n") }
+                let (met, _) = await connection.wait(timeout: .seconds(1)) { Self.text($0).contains("PONG\n") }
                 let ms = Self.milliseconds(since: start)
                 return ProbeResult(
                     proxy: name, toxic: nil, verified: met,
                     evidence: met
                         ? "probe round trip through \(proxy.listen) in \(Self.format(ms))"
-                        : "no probe answer through \(proxy.listen) within 3 s",
+                        : "no probe answer through \(proxy.listen) within 1 s",
                     measuredMilliseconds: ms)
             }
         } catch {
@@ -149,7 +149,7 @@ extension ProxyRegistry {
             case .latency(let latency, let jitter):
                 let start = NIODeadline.now()
                 try await connection.send(request)
-                let bound = TimeAmount.milliseconds(Int64(latency + jitter) + 3000)
+                let bound = TimeAmount.milliseconds(Int64(latency + jitter) + 1000)
                 let (met, record) = await connection.wait(timeout: bound) { text($0).hasSuffix(answer) }
                 guard await drawn() else { return (result(false, "not drawn"), false) }
                 guard met, let last = record.lastReadAt else {
