@@ -18,10 +18,15 @@ public struct RunContext: Sendable {
     public var interruption: String?
     /// Problems outside the load itself (the embedded target did not start, …); each makes the verdict FAIL.
     public var runProblems: [String]
+    /// The faults as realised (nil when the plan has none).
+    public var faults: [FaultReport]?
+    /// The abort condition that stopped the drill.
+    public var abort: AbortReport?
 
     public init(
         plan: Plan, planFile: String, planSHA256: String, startedAt: String, targetURL: String, embedded: String?,
-        connections: Int, status: RunStatus = .completed, interruption: String? = nil, runProblems: [String] = []
+        connections: Int, status: RunStatus = .completed, interruption: String? = nil, runProblems: [String] = [],
+        faults: [FaultReport]? = nil, abort: AbortReport? = nil
     ) {
         self.plan = plan
         self.planFile = planFile
@@ -33,6 +38,8 @@ public struct RunContext: Sendable {
         self.status = status
         self.interruption = interruption
         self.runProblems = runProblems
+        self.faults = faults
+        self.abort = abort
     }
 }
 
@@ -73,7 +80,8 @@ public enum ReportBuilder {
             load: makeLoad(plan), startedAt: context.startedAt,
             durationSeconds: Double(result.elapsedNanoseconds) / 1e9, totals: totals, latency: latency,
             serviceLatency: service, errors: errorMap(result.errors), errorSamples: result.errorSamples, slo: slo,
-            journeys: journeys, steps: steps, timeline: Timeline.perSecond(result), generator: generator)
+            journeys: journeys, steps: steps, timeline: Timeline.perSecond(result), generator: generator,
+            faults: context.faults, abort: context.abort)
     }
 
     static func makeTotals(_ r: DrillResult) -> Totals {

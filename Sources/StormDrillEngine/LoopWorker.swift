@@ -733,13 +733,19 @@ final class LoopWorker {
 
     /// Counters for the progress line; resets the live latency window.
     func snapshot() -> LiveSnapshot {
-        let p99 = windowLatencies.totalCount > 0 ? windowLatencies.valueAtPercentile(99) : 0
-        windowLatencies.reset()
-        return LiveSnapshot(
+        let any = windowLatencies.totalCount > 0
+        var s = LiveSnapshot(
             elapsedNanoseconds: offsetNow(), requestsSent: result.requestsSent, requestsOk: result.requestsOk,
             requestsFailed: result.requestsFailed, journeysStarted: result.journeysStarted,
             journeysOk: result.journeysOk, journeysFailed: result.journeysFailed, dropped: result.dropped,
-            inFlight: inFlight, windowP99Microseconds: p99)
+            inFlight: inFlight, windowP99Microseconds: any ? windowLatencies.valueAtPercentile(99) : 0)
+        if any {
+            s.windowP50Microseconds = windowLatencies.valueAtPercentile(50)
+            s.windowP90Microseconds = windowLatencies.valueAtPercentile(90)
+            s.windowP95Microseconds = windowLatencies.valueAtPercentile(95)
+        }
+        windowLatencies.reset()
+        return s
     }
 }
 
@@ -819,6 +825,10 @@ public struct LiveSnapshot: Sendable, Hashable {
     public var inFlight = 0
     /// p99 of request latency since the previous snapshot (the highest over event loops).
     public var windowP99Microseconds: UInt64 = 0
+    /// p50, p90 and p95 of request latency since the previous snapshot (each the highest over event loops).
+    public var windowP50Microseconds: UInt64 = 0
+    public var windowP90Microseconds: UInt64 = 0
+    public var windowP95Microseconds: UInt64 = 0
 
     public init() {}
 
@@ -849,5 +859,8 @@ public struct LiveSnapshot: Sendable, Hashable {
         dropped += o.dropped
         inFlight += o.inFlight
         windowP99Microseconds = max(windowP99Microseconds, o.windowP99Microseconds)
+        windowP50Microseconds = max(windowP50Microseconds, o.windowP50Microseconds)
+        windowP90Microseconds = max(windowP90Microseconds, o.windowP90Microseconds)
+        windowP95Microseconds = max(windowP95Microseconds, o.windowP95Microseconds)
     }
 }

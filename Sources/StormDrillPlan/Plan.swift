@@ -12,10 +12,17 @@ public struct Plan: Sendable {
     public var load: Load
     public var journeys: [Journey]
     public var slo: ServiceLevelObjective
+    /// Dependencies of the target reached through StormDrill's fault proxies.
+    public var dependencies: [Dependency]
+    /// Faults on the drill clock, in plan order.
+    public var faults: [Fault]
+    /// Stop conditions checked every second.
+    public var abortWhen: [AbortCondition]
 
     public init(
         name: String, description: String = "", seed: UInt64 = 1, vars: [String: String] = [:], target: Target,
-        load: Load, journeys: [Journey], slo: ServiceLevelObjective = ServiceLevelObjective()
+        load: Load, journeys: [Journey], slo: ServiceLevelObjective = ServiceLevelObjective(),
+        dependencies: [Dependency] = [], faults: [Fault] = [], abortWhen: [AbortCondition] = []
     ) {
         self.name = name
         self.description = description
@@ -25,6 +32,9 @@ public struct Plan: Sendable {
         self.load = load
         self.journeys = journeys
         self.slo = slo
+        self.dependencies = dependencies
+        self.faults = faults
+        self.abortWhen = abortWhen
     }
 
     /// How long arrivals (open model) or user iterations (closed model) are started for.
@@ -50,14 +60,18 @@ public struct Target: Sendable {
     public var timeout: PlanDuration
     /// Connection pool size; nil means the default for the load model.
     public var connections: Int?
+    /// A target process the driver starts, stops at the end and may kill or pause as a fault.
+    public var process: TargetProcess?
 
     public init(
-        endpoint: Endpoint, headers: [Header] = [], timeout: PlanDuration = .seconds(10), connections: Int? = nil
+        endpoint: Endpoint, headers: [Header] = [], timeout: PlanDuration = .seconds(10), connections: Int? = nil,
+        process: TargetProcess? = nil
     ) {
         self.endpoint = endpoint
         self.headers = headers
         self.timeout = timeout
         self.connections = connections
+        self.process = process
     }
 
     public static let defaultTimeout = PlanDuration.seconds(10)

@@ -13,9 +13,9 @@ public struct PlanDecoder {
     /// Top-level keys, in the order the docs list them.
     static let rootKeys = [
         "$schema", "stormdrill", "name", "description", "seed", "vars", "target", "load",
-        "journeys", "slo",
+        "journeys", "slo", "dependencies", "faults", "abortWhen",
     ]
-    static let targetKeys = ["baseURL", "embedded", "headers", "timeout", "connections"]
+    static let targetKeys = ["baseURL", "embedded", "headers", "timeout", "connections", "process"]
     static let openKeys = ["model", "arrival", "stages", "shape", "maxInFlight"]
     static let closedKeys = ["model", "users", "thinkTime", "duration"]
     static let stageKeys = ["duration", "rate", "from", "to"]
@@ -59,11 +59,11 @@ public struct PlanDecoder {
 
     // MARK: - Reporting
 
-    private mutating func report(_ node: JSONNode, _ path: [PathComponent], _ message: String) {
+    mutating func report(_ node: JSONNode, _ path: [PathComponent], _ message: String) {
         report(at: node.position, path, message)
     }
 
-    private mutating func report(at position: SourcePosition, _ path: [PathComponent], _ message: String) {
+    mutating func report(at position: SourcePosition, _ path: [PathComponent], _ message: String) {
         diagnostics.append(
             PlanDiagnostic(
                 file: file, position: position, path: PathComponent.render(path),
@@ -73,7 +73,7 @@ public struct PlanDecoder {
     // MARK: - Generic helpers
 
     /// Checks that `node` is an object with only `allowed` keys and all `required` keys; returns its members.
-    private mutating func object(
+    mutating func object(
         _ node: JSONNode, _ path: [PathComponent], allowed: [String], required: [String] = [],
         elsewhere: [String: String] = [:]
     ) -> [String: JSONNode]? {
@@ -111,7 +111,7 @@ public struct PlanDecoder {
         return out
     }
 
-    private mutating func string(_ node: JSONNode, _ path: [PathComponent], nonEmpty: Bool = true) -> String? {
+    mutating func string(_ node: JSONNode, _ path: [PathComponent], nonEmpty: Bool = true) -> String? {
         guard let s = node.stringValue else {
             report(node, path, "must be a string (got \(node.typeName))")
             return nil
@@ -123,7 +123,7 @@ public struct PlanDecoder {
         return s
     }
 
-    private mutating func number(_ node: JSONNode, _ path: [PathComponent]) -> Double? {
+    mutating func number(_ node: JSONNode, _ path: [PathComponent]) -> Double? {
         guard case .number(let v, _) = node.value else {
             var message = "must be a number (got \(node.typeName))"
             if let s = node.stringValue, Double(s) != nil { message += "; write it without quotes" }
@@ -133,7 +133,7 @@ public struct PlanDecoder {
         return v
     }
 
-    private mutating func integer(_ node: JSONNode, _ path: [PathComponent], min: Int, max: Int) -> Int? {
+    mutating func integer(_ node: JSONNode, _ path: [PathComponent], min: Int, max: Int) -> Int? {
         guard let v = number(node, path) else { return nil }
         guard v == v.rounded(), let i = Int(exactly: v) else {
             report(node, path, "must be a whole number (got \(PlanDecoder.format(v)))")
@@ -152,7 +152,7 @@ public struct PlanDecoder {
         return i
     }
 
-    private mutating func duration(_ node: JSONNode, _ path: [PathComponent], allowZero: Bool = false) -> PlanDuration?
+    mutating func duration(_ node: JSONNode, _ path: [PathComponent], allowZero: Bool = false) -> PlanDuration?
     {
         guard let text = node.stringValue else {
             var message =
@@ -239,11 +239,20 @@ public struct PlanDecoder {
         let journeys = m["journeys"].flatMap { decodeJourneys($0) }
         var slo = ServiceLevelObjective()
         if let s = m["slo"] { slo = decodeSLO(s) ?? slo }
+        var dependencies: [Dependency] = []
+        if let d = m["dependencies"] { dependencies = decodeDependencies(d) }
+        var faults: [Fault] = []
+        if let f = m["faults"] {
+            faults = decodeFaults(
+                f, dependencies: dependencies, hasProcess: target?.process != nil, loadDuration: load?.duration)
+        }
+        var abortWhen: [AbortCondition] = []
+        if let a = m["abortWhen"] { abortWhen = decodeAbortWhen(a) }
 
         guard let name, let target, let load, let journeys else { return nil }
         return Plan(
             name: name, description: description, seed: seed, vars: vars, target: target, load: load,
-            journeys: journeys, slo: slo)
+            journeys: journeys, slo: slo, dependencies: dependencies, faults: faults, abortWhen: abortWhen)
     }
 
     static let misplacedRootHints: [String: String] = [
@@ -256,6 +265,9 @@ public struct PlanDecoder {
         "headers": "\"headers\" belongs inside \"target\" or a step",
         "p99": "\"p99\" belongs inside \"slo\"",
         "errorRate": "\"errorRate\" belongs inside \"slo\"",
+        "fault": "a list of faults is \"faults\"",
+        "dependency": "a list of dependencies is \"dependencies\"",
+        "abort": "stop conditions are \"abortWhen\"",
     ]
 
     private mutating func decodeVars(_ node: JSONNode) {
@@ -330,8 +342,16 @@ public struct PlanDecoder {
         if let t = m["timeout"] { timeout = duration(t, path + [.key("timeout")]) ?? timeout }
         var connections: Int?
         if let c = m["connections"] { connections = integer(c, path + [.key("connections")], min: 1, max: 100_000) }
+        var process: TargetProcess?
+        if let p = m["process"] {
+            process = decodeTargetProcess(p)
+            if case .embedded = endpoint {
+                report(p, path + [.key("process")], "a started process needs \"baseURL\", not \"embedded\"")
+            }
+        }
         guard let endpoint else { return nil }
-        return Target(endpoint: endpoint, headers: headers, timeout: timeout, connections: connections)
+        return Target(
+            endpoint: endpoint, headers: headers, timeout: timeout, connections: connections, process: process)
     }
 
     private mutating func decodeHeaders(

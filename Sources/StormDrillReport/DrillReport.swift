@@ -32,13 +32,18 @@ public struct DrillReport: Codable, Sendable, Equatable {
     public var steps: [StepReport]
     public var timeline: [TimelineEntry]
     public var generator: GeneratorReport
+    /// Each planned fault, as realised (absent when the plan has none).
+    public var faults: [FaultReport]?
+    /// The `abortWhen` condition that stopped the drill, if one did.
+    public var abort: AbortReport?
 
     public init(
         schemaVersion: Int = DrillReport.currentSchemaVersion, tool: ToolInfo, status: RunStatus,
         interruption: String? = nil, verdict: Verdict, reasons: [String], plan: PlanInfo, target: TargetInfo,
         load: LoadInfo, startedAt: String, durationSeconds: Double, totals: Totals, latency: LatencySummary,
         serviceLatency: LatencySummary, errors: [String: Int], errorSamples: [String], slo: [ObjectiveResult],
-        journeys: [JourneyReport], steps: [StepReport], timeline: [TimelineEntry], generator: GeneratorReport
+        journeys: [JourneyReport], steps: [StepReport], timeline: [TimelineEntry], generator: GeneratorReport,
+        faults: [FaultReport]? = nil, abort: AbortReport? = nil
     ) {
         self.schemaVersion = schemaVersion
         self.tool = tool
@@ -61,6 +66,8 @@ public struct DrillReport: Codable, Sendable, Equatable {
         self.steps = steps
         self.timeline = timeline
         self.generator = generator
+        self.faults = faults
+        self.abort = abort
     }
 }
 
@@ -70,7 +77,7 @@ public enum RunStatus: String, Codable, Sendable {
     case completed
     /// Stopped by SIGINT or SIGTERM; the figures cover what ran.
     case interrupted
-    /// Stopped by an abort condition or a driver error.
+    /// Stopped by an `abortWhen` condition, a fault that could not be applied, or a driver error.
     case aborted
 }
 

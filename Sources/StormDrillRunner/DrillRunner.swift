@@ -46,11 +46,15 @@ public struct DrillRunner: Sendable {
         public var onProgress: (@Sendable (DrillProgress) -> Void)?
         /// Called once the target is known and the load is about to start.
         public var onStart: (@Sendable (_ targetURL: String, _ reportDirectory: String) -> Void)?
+        /// Where process and command faults are journaled before they are applied.
+        public var journal: FaultJournal
+        /// The proxies for the plan's dependencies (nil: StormDrill's own fault proxy).
+        var proxyBackend: (any ProxyFaultBackend)?
 
         public init(
             outDirectory: String = "reports", eventLoops: Int = System.coreCount, stopGrace: TimeAmount = .seconds(5),
             handleSignals: Bool = true, onProgress: (@Sendable (DrillProgress) -> Void)? = nil,
-            onStart: (@Sendable (String, String) -> Void)? = nil
+            onStart: (@Sendable (String, String) -> Void)? = nil, journal: FaultJournal = FaultJournal()
         ) {
             self.outDirectory = outDirectory
             self.eventLoops = eventLoops
@@ -58,6 +62,7 @@ public struct DrillRunner: Sendable {
             self.handleSignals = handleSignals
             self.onProgress = onProgress
             self.onStart = onStart
+            self.journal = journal
         }
     }
 
@@ -152,9 +157,13 @@ final class RunControl: Sendable {
     private struct State {
         var signal: StopSignal?
         var engine: LoadEngine?
+        var faults: FaultController?
         var stopRequested = false
         var problems: [String] = []
         var outcome: DrillOutcome?
+        /// Why the drill was stopped early by itself (abort condition, failed fault).
+        var stopReason: String?
+        var abortReport: AbortReport?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -163,6 +172,8 @@ final class RunControl: Sendable {
     var outcome: DrillOutcome? { state.withLockedValue { $0.outcome } }
     var problems: [String] { state.withLockedValue { $0.problems } }
     var stopRequested: Bool { state.withLockedValue { $0.stopRequested } }
+    var stopReason: String? { state.withLockedValue { $0.stopReason } }
+    var abortReport: AbortReport? { state.withLockedValue { $0.abortReport } }
 
     func signalled(_ signal: StopSignal, count: Int) {
         let engine = state.withLockedValue { s -> LoadEngine? in
@@ -173,13 +184,48 @@ final class RunControl: Sendable {
         if count > 1 { engine?.stop(grace: .zero) }
     }
 
-    /// Graceful shutdown: stop the engine if it runs, or make sure it stops as soon as it starts.
+    /// Graceful shutdown: roll every fault back at once, stop the engine if it runs, or make sure it stops as soon
+    /// as it starts.
     func requestStop(grace: TimeAmount) {
-        let engine = state.withLockedValue { s -> LoadEngine? in
+        let (engine, faults) = state.withLockedValue { s -> (LoadEngine?, FaultController?) in
             s.stopRequested = true
-            return s.engine
+            return (s.engine, s.faults)
         }
+        if let faults { Task { await faults.stop() } }
         engine?.stop(grace: grace)
+    }
+
+    func attach(faults: FaultController) {
+        state.withLockedValue { $0.faults = faults }
+    }
+
+    /// An `abortWhen` condition tripped: roll back every fault, stop the load, fail the verdict.
+    func aborted(_ report: AbortReport, grace: TimeAmount) {
+        let reason = "aborted: \(report.condition) (tripped at \(SummaryRenderer.seconds(report.atMs / 1000)))"
+        stopEarly(reason: reason, grace: grace) { $0.abortReport = report }
+    }
+
+    /// A fault could not be applied: roll back every fault and stop the drill.
+    func faultFailed(_ message: String) {
+        stopEarly(reason: message, grace: .seconds(1)) { _ in }
+    }
+
+    private func stopEarly(reason: String, grace: TimeAmount, _ update: (inout State) -> Void) {
+        let (engine, faults, first) = state.withLockedValue { s -> (LoadEngine?, FaultController?, Bool) in
+            let first = s.stopReason == nil && s.signal == nil
+            if first {
+                s.stopReason = reason
+                s.problems.append(reason)
+                update(&s)
+            }
+            s.stopRequested = true
+            return (s.engine, s.faults, first)
+        }
+        guard first else { return }
+        Task {
+            await faults?.stop()
+            engine?.stop(grace: grace)
+        }
     }
 
     /// Registers the engine; returns false if a stop was already requested.

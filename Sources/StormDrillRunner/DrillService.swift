@@ -38,6 +38,48 @@ struct DrillService: Service {
             control.recordProblem(error.description)
         }
 
+        if let reportDirectory {
+            let placeholder = finishReport(
+                result: DrillResult(), targetURL: plan.target.endpoint.text, status: .aborted,
+                interruption: "the driver stopped before writing its report (killed or crashed)")
+            _ = try? ReportStore.write(placeholder, to: reportDirectory)
+        }
+
+        // The fault proxies and the target process come up before the load, and always go down after it.
+        var proxies: (any ProxyFaultBackend)?
+        var supervisor: TargetProcessSupervisor?
+        if !plan.dependencies.isEmpty {
+            let backend = runner.options.proxyBackend ?? FaultProxyBackend()
+            do {
+                try await backend.start(plan.dependencies)
+                proxies = backend
+            } catch {
+                control.recordProblem("cannot start the fault proxies: \(error)")
+                await backend.shutdown()
+                await finishAndRecord(
+                    result: DrillResult(), targetURL: plan.target.endpoint.text, reportDirectory: reportDirectory)
+                return
+            }
+        }
+        if let process = plan.target.process {
+            let s = TargetProcessSupervisor(spec: process, logPath: reportDirectory.map { $0 + "/target.log" })
+            supervisor = s
+            do {
+                try await s.start()
+            } catch {
+                control.recordProblem("cannot start the target process: \(error)")
+                _ = await s.stop()
+                await proxies?.shutdown()
+                await finishAndRecord(
+                    result: DrillResult(), targetURL: plan.target.endpoint.text, reportDirectory: reportDirectory)
+                return
+            }
+        }
+        let teardown: @Sendable () async -> Void = { [supervisor, proxies] in
+            if let supervisor { _ = await supervisor.stop() }
+            await proxies?.shutdown()
+        }
+
         // Resolve the target.
         let url: TargetURL
         switch plan.target.endpoint {
@@ -46,24 +88,19 @@ struct DrillService: Service {
         case .embedded(let name):
             guard let port = await DrillService.firstPort(ports, timeout: .seconds(20)) else {
                 control.recordProblem("the embedded \(name) target did not start within 20 s")
+                await teardown()
                 await finishAndRecord(
                     result: DrillResult(), targetURL: "embedded:\(name)", reportDirectory: reportDirectory)
                 return
             }
             url = TargetURL(scheme: "http", host: "127.0.0.1", port: port)
         }
-        if let reportDirectory {
-            let placeholder = finishReport(
-                result: DrillResult(), targetURL: url.description, status: .aborted,
-                interruption: "the driver stopped before writing its report (killed or crashed)")
-            _ = try? ReportStore.write(placeholder, to: reportDirectory)
-        }
-
         let address: SocketAddress
         do {
             address = try await DrillService.resolve(url)
         } catch {
             control.recordProblem("cannot resolve target host \(url.host): \(error)")
+            await teardown()
             await finishAndRecord(result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
             return
         }
@@ -77,55 +114,101 @@ struct DrillService: Service {
                     stopGrace: runner.options.stopGrace))
         } catch {
             control.recordProblem("cannot set up the load engine: \(error)")
+            await teardown()
             await finishAndRecord(result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
             return
         }
+        let controller = FaultController(
+            plan: plan, proxies: proxies, target: supervisor, journal: runner.options.journal,
+            reportDirectory: reportDirectory ?? "",
+            onFailure: { [control] message in control.faultFailed(message) })
+        control.attach(faults: controller)
         if !control.attach(engine) { engine.stop(grace: runner.options.stopGrace) }
         runner.options.onStart?(url.description, reportDirectory ?? "")
 
         let start = NIODeadline.now() + .milliseconds(100)
         let startedAt = ReportStore.iso8601(Date().addingTimeInterval(0.1))
-        let progressTask = runner.options.onProgress.map { onProgress in
-            Task {
-                var lastSent = 0
-                var lastTime = 0.0
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(1))
-                    if Task.isCancelled { break }
-                    let s = await engine.snapshot()
-                    let elapsed = Double(s.elapsedNanoseconds) / 1e9
-                    let rate = elapsed > lastTime ? Double(s.requestsSent - lastSent) / (elapsed - lastTime) : 0
-                    lastSent = s.requestsSent
-                    lastTime = elapsed
+        let faultTask = plan.faults.isEmpty ? nil : Task { await controller.run(drillStart: start) }
+        let monitorTask = monitor(engine: engine, start: start)
+        let result = await engine.run(startingAt: start)
+        monitorTask.cancel()
+        // Whatever ended the load, every fault is rolled back before anything else happens.
+        await controller.stop()
+        faultTask?.cancel()
+        await faultTask?.value
+        await monitorTask.value
+        await engine.shutdown()
+        await teardown()
+        await finishAndRecord(
+            result: result, targetURL: url.description, reportDirectory: reportDirectory,
+            startedAt: startedAt, connections: engine.connectionCount,
+            faults: plan.faults.isEmpty ? nil : await controller.report())
+    }
+
+    /// Once a second: the progress callback and the `abortWhen` conditions, from one engine snapshot (the snapshot's
+    /// latency window resets, so there is exactly one reader).
+    private func monitor(engine: LoadEngine, start: NIODeadline) -> Task<Void, Never> {
+        let onProgress = runner.options.onProgress
+        let conditions = plan.abortWhen
+        let planned = plan.loadDuration.seconds
+        let stopGrace = runner.options.stopGrace
+        return Task { [control] in
+            guard onProgress != nil || !conditions.isEmpty else { return }
+            var abort = AbortMonitor(conditions: conditions)
+            var last = LiveSnapshot()
+            var lastTime = 0.0
+            // Tick on whole seconds of the drill clock.
+            var tick = 1
+            while !Task.isCancelled {
+                let due = start + .seconds(Int64(tick))
+                let wait = due - NIODeadline.now()
+                if wait.nanoseconds > 0 {
+                    do { try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) } catch { break }
+                }
+                tick += 1
+                let s = await engine.snapshot()
+                let elapsed = Double(s.elapsedNanoseconds) / 1e9
+                if let onProgress {
+                    let rate =
+                        elapsed > lastTime ? Double(s.requestsSent - last.requestsSent) / (elapsed - lastTime) : 0
                     onProgress(
-                        DrillProgress(
-                            elapsedSeconds: elapsed, plannedSeconds: plan.loadDuration.seconds,
-                            sendRate: rate, snapshot: s))
+                        DrillProgress(elapsedSeconds: elapsed, plannedSeconds: planned, sendRate: rate, snapshot: s))
+                }
+                let failed = s.requestsFailed - last.requestsFailed
+                let completed = failed + s.requestsOk - last.requestsOk
+                let sample = AbortSample(
+                    completed: completed, failed: failed, p50: Double(s.windowP50Microseconds),
+                    p90: Double(s.windowP90Microseconds), p95: Double(s.windowP95Microseconds),
+                    p99: Double(s.windowP99Microseconds))
+                last = s
+                lastTime = elapsed
+                if let trip = abort.observe(sample) {
+                    let at = Double((NIODeadline.now() - start).nanoseconds) / 1e6
+                    control.aborted(
+                        AbortReport(
+                            condition: trip.condition.description, atMs: (at * 10).rounded() / 10,
+                            observed: trip.observed.map { ($0 * 1000).rounded() / 1000 }),
+                        grace: stopGrace)
+                    break
                 }
             }
         }
-        let result = await engine.run(startingAt: start)
-        progressTask?.cancel()
-        await engine.shutdown()
-        await finishAndRecord(
-            result: result, targetURL: url.description, reportDirectory: reportDirectory,
-            startedAt: startedAt, connections: engine.connectionCount)
     }
 
     /// Writes the report and records the outcome for the runner; returning from `run` then stops the group.
     private func finishAndRecord(
         result: DrillResult, targetURL: String, reportDirectory: String?, startedAt: String? = nil,
-        connections: Int? = nil
+        connections: Int? = nil, faults: [FaultReport]? = nil
     ) async {
         let outcome = await finish(
             result: result, targetURL: targetURL, reportDirectory: reportDirectory,
-            startedAt: startedAt, connections: connections)
+            startedAt: startedAt, connections: connections, faults: faults)
         control.setOutcome(outcome)
     }
 
     func finish(
         result: DrillResult, targetURL: String, reportDirectory: String?, startedAt: String? = nil,
-        connections: Int? = nil
+        connections: Int? = nil, faults: [FaultReport]? = nil
     ) async -> DrillOutcome {
         let signal = control.signal
         var status = RunStatus.completed
@@ -135,13 +218,16 @@ struct DrillService: Service {
             interruption =
                 "\(signal.name) after \(SummaryRenderer.seconds(Double(result.elapsedNanoseconds) / 1e9))"
                 + " of \(SummaryRenderer.seconds(plan.loadDuration.seconds))"
+        } else if let stopReason = control.stopReason {
+            status = .aborted
+            interruption = stopReason
         } else if !control.problems.isEmpty && result.journeysStarted == 0 {
             status = .aborted
             interruption = control.problems.first
         }
         let report = finishReport(
             result: result, targetURL: targetURL, status: status, interruption: interruption,
-            startedAt: startedAt, connections: connections)
+            startedAt: startedAt, connections: connections, faults: faults ?? (plan.faults.isEmpty ? nil : []))
         var path: String?
         var writeError: String?
         if let reportDirectory {
@@ -168,7 +254,7 @@ struct DrillService: Service {
 
     private func finishReport(
         result: DrillResult, targetURL: String, status: RunStatus, interruption: String?, startedAt: String? = nil,
-        connections: Int? = nil
+        connections: Int? = nil, faults: [FaultReport]? = nil
     ) -> DrillReport {
         var embeddedName: String?
         if case .embedded(let name) = plan.target.endpoint { embeddedName = name }
@@ -176,7 +262,7 @@ struct DrillService: Service {
             plan: plan, planFile: runner.loaded.file, planSHA256: DrillRunner.sha256(runner.loaded.bytes),
             startedAt: startedAt ?? ReportStore.iso8601(Date()), targetURL: targetURL, embedded: embeddedName,
             connections: connections ?? LoadEngine.defaultConnections(for: plan), status: status,
-            interruption: interruption, runProblems: control.problems)
+            interruption: interruption, runProblems: control.problems, faults: faults, abort: control.abortReport)
         return ReportBuilder.build(result: result, context: context, toolVersion: StormDrillVersion.current)
     }
 
@@ -204,5 +290,15 @@ struct DrillService: Service {
         return try await Task.detached {
             try SocketAddress.makeAddressResolvingHost(host, port: port)
         }.value
+    }
+}
+
+extension Target.Endpoint {
+    /// The base URL, or `embedded:NAME`.
+    var text: String {
+        switch self {
+        case .url(let u): u.description
+        case .embedded(let name): "embedded:\(name)"
+        }
     }
 }

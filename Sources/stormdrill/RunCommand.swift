@@ -13,7 +13,9 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a drill and write its report.",
         discussion: """
             Writes <out>/<UTC yyyyMMdd-HHmmss>-<plan name>/report.json. SIGINT or SIGTERM stops sending at once, \
-            gives requests in flight up to 5 s and still writes the report (status "interrupted").
+            gives requests in flight up to 5 s, rolls back every fault and still writes the report (status \
+            "interrupted"). While the fault journal holds rollbacks a killed driver left owing, run refuses to \
+            start; `stormdrill recover` (or --recover) carries them out first.
             """
     )
 
@@ -28,6 +30,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Event loops (threads) generating load; default: one per core.")
     var eventLoops: Int?
+
+    @Flag(name: .long, help: "Print the combined schedule of load stages and faults; send nothing.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "First roll back what a killed driver left applied (as `stormdrill recover`).")
+    var recover = false
 
     func validate() throws {
         if let eventLoops, eventLoops < 1 || eventLoops > 256 {
@@ -44,8 +52,29 @@ struct RunCommand: AsyncParsableCommand {
         case .success(let l):
             loaded = l
         }
+        if dryRun {
+            FileHandleOutput.standardOutput.write(ScheduleDescription.render(loaded.plan) + "\n")
+            return
+        }
+        let journal = FaultJournal()
+        if recover {
+            guard await RecoverCommand.recover(journal, quiet: quiet) else { throw ExitCode(1) }
+        } else {
+            let pending = journal.pending()
+            if !pending.entries.isEmpty || !pending.unreadable.isEmpty {
+                var message = "stormdrill: the fault journal (\(journal.stateDirectory)/journal) holds rollbacks a"
+                message += " stopped driver still owes:\n"
+                for e in pending.entries {
+                    message += "  \(e.fault) (\(e.kind.rawValue), plan \"\(e.plan)\", \(e.createdAt))\n"
+                }
+                for u in pending.unreadable { message += "  unreadable entry \(u)\n" }
+                message += "run `stormdrill recover`, or `stormdrill run --recover \(plan)`\n"
+                FileHandleOutput.standardError.write(message)
+                throw ExitCode(2)
+            }
+        }
         let progress = ProgressPrinter(enabled: !quiet, terminal: FileHandleOutput.standardError.isTerminal)
-        var options = DrillRunner.Options(outDirectory: out)
+        var options = DrillRunner.Options(outDirectory: out, journal: journal)
         if let eventLoops { options.eventLoops = eventLoops }
         let quiet = self.quiet
         options.onStart = { url, directory in

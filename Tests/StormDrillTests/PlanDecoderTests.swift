@@ -62,6 +62,9 @@ extension StormDrillTests {
             ("extract-before-defined.json", "journeys[0].steps[0].path", 11, 43, "used before it is defined"),
             ("base-url-not-http.json", "target.baseURL", 4, 25, "must start with http:// or https://"),
             ("invalid-json.json", "load.stages[1]", 9, 5, "invalid JSON"),
+            ("fault-unknown-type.json", "faults[0].type", 9, 63, "did you mean \"latency\"?"),
+            ("fault-command-without-rollback.json", "faults[0]", 8, 5, "missing required key \"rollback\""),
+            ("fault-rate-not-share.json", "faults[0].rate", 9, 102, "must be a share between 0 and 1"),
         ]
 
         @Test("each bad plan is rejected with file, line, column, path and message", arguments: badCases)

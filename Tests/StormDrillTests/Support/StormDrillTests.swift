@@ -60,11 +60,14 @@ enum ChildProcess {
     /// Runs `arguments` to completion (bounded by `timeout` seconds, then killed).
     static func run(
         _ executable: String, _ arguments: [String], timeout: Double = 120,
-        currentDirectory: String? = nil
+        currentDirectory: String? = nil, environment: [String: String] = [:]
     ) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let out = Pipe()
         let err = Pipe()
@@ -112,5 +115,26 @@ enum ChildProcess {
             defer { lock.unlock() }
             return String(decoding: data, as: UTF8.self)
         }
+    }
+}
+
+/// Loopback ports for fixtures that must be written into a plan before anything listens.
+enum FreePort {
+    /// A port that was free a moment ago (bound to 127.0.0.1:0 and released).
+    static func find() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+        }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }

@@ -1,0 +1,311 @@
+import Foundation
+import NIOCore
+import StormDrillPlan
+import StormDrillReport
+
+/// Applies the plan's faults on the drill clock and guarantees their rollback.
+///
+/// The pure `FaultSchedule` decides what is due; this actor carries it out, one action at a time (an apply and its
+/// rollback never overlap), records the actual times as offsets from the drill start, checks each fault took effect
+/// and journals process and command faults before applying them. `stop()` rolls back everything in force, latest
+/// first, and is safe to call from any path (end of load, signal, abort condition, failing fault), any number of
+/// times.
+actor FaultController {
+    private let plan: Plan
+    private let proxies: (any ProxyFaultBackend)?
+    private let target: TargetProcessSupervisor?
+    private let journal: FaultJournal
+    private let reportDirectory: String
+    /// Called once when a fault cannot be applied; the drill then stops (and this controller rolls back).
+    private let onFailure: @Sendable (String) -> Void
+
+    private var schedule: FaultSchedule
+    private var records: [FaultReport]
+    private var journalEntries: [Int: JournalEntry] = [:]
+    private var drillStart: NIODeadline?
+    private var checks: [Task<Void, Never>] = []
+    /// Serialises actions: the run loop and `stop()` may both want to act.
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(
+        plan: Plan, proxies: (any ProxyFaultBackend)?, target: TargetProcessSupervisor?, journal: FaultJournal,
+        reportDirectory: String, onFailure: @escaping @Sendable (String) -> Void
+    ) {
+        self.plan = plan
+        self.proxies = proxies
+        self.target = target
+        self.journal = journal
+        self.reportDirectory = reportDirectory
+        self.onFailure = onFailure
+        self.schedule = FaultSchedule(faults: plan.faults)
+        self.records = plan.faults.map { f in
+            FaultReport(
+                name: f.name, type: f.action.typeName, on: FaultController.subject(f), plannedStartMs: f.at.milliseconds,
+                plannedEndMs: f.end?.milliseconds, outcome: .skipped)
+        }
+    }
+
+    static func subject(_ f: Fault) -> String {
+        switch f.action {
+        case .down(let d), .toxic(let d, _): d
+        case .kill, .pause: "target"
+        case .command: "command"
+        }
+    }
+
+    /// Runs the schedule from `drillStart` until every action is done, the task is cancelled or `stop()` is called.
+    func run(drillStart: NIODeadline) async {
+        self.drillStart = drillStart
+        while let next = schedule.nextDue() {
+            let wait = (drillStart + .nanoseconds(next.nanoseconds)) - NIODeadline.now()
+            if wait.nanoseconds > 0 {
+                do {
+                    try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds))
+                } catch {
+                    return
+                }
+            }
+            await acquire()
+            let actions = schedule.due(at: offsetNow())
+            for action in actions { await perform(action) }
+            release()
+        }
+    }
+
+    /// Rolls back every fault in force, latest first, and skips those not yet applied. Returns when all rollbacks
+    /// and pending checks are done.
+    func stop() async {
+        await acquire()
+        let actions = schedule.stop()
+        for action in actions { await perform(action) }
+        release()
+        for check in checks { await check.value }
+        checks.removeAll()
+    }
+
+    /// The faults as realised so far.
+    func report() -> [FaultReport] { records }
+
+    // MARK: - Actions
+
+    private func perform(_ action: FaultSchedule.Action) async {
+        switch action {
+        case .apply(let i): await apply(i)
+        case .rollback(let i): await rollback(i)
+        }
+    }
+
+    private func apply(_ i: Int) async {
+        let fault = plan.faults[i]
+        records[i].outcome = .applied
+        do {
+            switch fault.action {
+            case .down(let dependency):
+                guard let proxies else { throw ControllerError("no proxy for \(dependency)") }
+                try await proxies.setEnabled(dependency, false)
+                records[i].actualStartMs = offsetMs()
+                check(i) { await proxies.verifyDown(dependency) }
+            case .toxic(let dependency, let spec):
+                guard let proxies else { throw ControllerError("no proxy for \(dependency)") }
+                try await proxies.addToxic(dependency, name: fault.name, spec)
+                records[i].actualStartMs = offsetMs()
+                check(i) { await proxies.verifyToxic(dependency, name: fault.name, spec) }
+            case .kill(let signal, _):
+                guard let target else { throw ControllerError("no target process") }
+                let at = offsetMs()
+                let (gone, evidence) = await target.kill(signal: signal)
+                records[i].actualStartMs = at
+                records[i].verified = gone
+                records[i].evidence = evidence
+                if gone {
+                    // A killed process is gone: nothing may answer on its address any more.
+                    let ready = target.spec.ready
+                    check(i) {
+                        let answer = await ReadinessProbe.check(ready, timeout: .milliseconds(300))
+                        if answer == .refused {
+                            return FaultVerification(verified: true, evidence: evidence + "; \(ready) refuses")
+                        }
+                        return FaultVerification(
+                            verified: false, evidence: evidence + "; but \(ready) still answers: \(answer)")
+                    }
+                } else {
+                    throw ControllerError(evidence)
+                }
+            case .pause:
+                guard let target else { throw ControllerError("no target process") }
+                let pid = await target.currentPID()
+                if let pid {
+                    try writeJournal(
+                        i,
+                        kind: .pause, rollback: nil, pid: pid, startTime: FaultJournal.processStartTime(pid))
+                }
+                let (paused, evidence, _) = await target.pause()
+                records[i].actualStartMs = offsetMs()
+                records[i].verified = paused
+                records[i].evidence = evidence
+                if !paused { throw ControllerError(evidence) }
+            case .command(let start, let rollback):
+                try writeJournal(i, kind: .command, rollback: rollback, pid: nil, startTime: nil)
+                let outcome = await CommandRunner.run(start)
+                records[i].actualStartMs = offsetMs()
+                records[i].verified = outcome.succeeded
+                records[i].evidence = "start " + outcome.summary
+                if !outcome.succeeded { throw ControllerError("start command: \(outcome.summary)") }
+            }
+        } catch {
+            let message = "fault \(fault.name) could not be applied: \(error)"
+            records[i].outcome = .failed
+            records[i].error = String(message.prefix(300))
+            if records[i].actualStartMs == nil { records[i].actualStartMs = offsetMs() }
+            onFailure(message)
+        }
+    }
+
+    private func rollback(_ i: Int) async {
+        let fault = plan.faults[i]
+        switch fault.action {
+        case .down(let dependency):
+            do {
+                try await proxies?.setEnabled(dependency, true)
+                records[i].actualEndMs = offsetMs()
+                records[i].rollback = "proxy enabled"
+            } catch {
+                rollbackFailed(i, "\(error)")
+            }
+        case .toxic(let dependency, _):
+            do {
+                try await proxies?.removeToxic(dependency, name: fault.name)
+                records[i].actualEndMs = offsetMs()
+                records[i].rollback = "toxic removed"
+            } catch {
+                rollbackFailed(i, "\(error)")
+            }
+        case .kill:
+            guard let target else { return }
+            do {
+                try await target.launch()
+                records[i].actualEndMs = offsetMs()
+                let since = records[i].actualEndMs ?? 0
+                let task = Task {
+                    do {
+                        let ms = try await target.waitReady()
+                        let pid = await target.currentPID()
+                        self.noteRollback(
+                            i,
+                            "restarted as pid \(pid.map(String.init) ?? "?"), serving again \(Int(ms.rounded())) ms"
+                                + " later (at \(Int((since + ms).rounded())) ms)")
+                    } catch {
+                        self.noteRollback(i, "restarted but not serving: \(error)", failed: true)
+                    }
+                }
+                checks.append(task)
+            } catch {
+                rollbackFailed(i, "restart failed: \(error)")
+            }
+        case .pause:
+            guard let target else { return }
+            let (resumed, evidence) = await target.resume()
+            records[i].actualEndMs = offsetMs()
+            if resumed {
+                records[i].rollback = "SIGCONT: " + evidence
+                resolveJournal(i, "rolled back by the driver")
+            } else {
+                rollbackFailed(i, evidence)
+            }
+        case .command(_, let rollback):
+            let outcome = await CommandRunner.run(rollback)
+            records[i].actualEndMs = offsetMs()
+            if outcome.succeeded {
+                records[i].rollback = "rollback " + outcome.summary
+                resolveJournal(i, "rolled back by the driver")
+            } else {
+                // The journal entry stays: `stormdrill recover` will try again.
+                rollbackFailed(i, "rollback command: \(outcome.summary); the journal keeps it for `stormdrill recover`")
+            }
+        }
+    }
+
+    private func noteRollback(_ i: Int, _ text: String, failed: Bool = false) {
+        records[i].rollback = text
+        if failed { records[i].error = String(text.prefix(300)) }
+    }
+
+    private func rollbackFailed(_ i: Int, _ message: String) {
+        if records[i].actualEndMs == nil { records[i].actualEndMs = offsetMs() }
+        records[i].rollback = "failed"
+        let text = "rollback failed: \(message)"
+        records[i].error = String((records[i].error.map { $0 + "; " } ?? "").appending(text).prefix(400))
+    }
+
+    /// Runs a verification in the background (a latency probe may take as long as the latency) so the next action
+    /// is never delayed by it.
+    private func check(_ i: Int, _ body: @escaping @Sendable () async -> FaultVerification) {
+        let task = Task {
+            let v = await body()
+            self.setVerification(i, v)
+        }
+        checks.append(task)
+    }
+
+    private func setVerification(_ i: Int, _ v: FaultVerification) {
+        records[i].verified = v.verified
+        records[i].evidence = String(v.evidence.prefix(300))
+    }
+
+    // MARK: - Journal
+
+    private func writeJournal(
+        _ i: Int, kind: JournalEntry.Kind, rollback: [String]?, pid: Int32?, startTime: String?
+    ) throws {
+        let fault = plan.faults[i]
+        let entry = JournalEntry(
+            id: FaultJournal.newID(fault: fault.name), kind: kind, fault: fault.name, plan: plan.name,
+            reportDirectory: reportDirectory, createdAt: ReportStore.iso8601(Date()), rollback: rollback, pid: pid,
+            processStartTime: startTime)
+        do {
+            try journal.record(entry)
+        } catch {
+            throw ControllerError("cannot write the fault journal (\(error)); the fault was not applied")
+        }
+        journalEntries[i] = entry
+    }
+
+    private func resolveJournal(_ i: Int, _ outcome: String) {
+        guard let entry = journalEntries.removeValue(forKey: i) else { return }
+        journal.resolve(entry, outcome: outcome)
+    }
+
+    // MARK: - Clock and lock
+
+    private func offsetNow() -> PlanDuration {
+        guard let drillStart else { return .zero }
+        return PlanDuration(nanoseconds: max(0, (NIODeadline.now() - drillStart).nanoseconds))
+    }
+
+    private func offsetMs() -> Double {
+        (offsetNow().milliseconds * 10).rounded() / 10
+    }
+
+    private func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty {
+            busy = false
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}
+
+/// A short reason a fault action failed.
+struct ControllerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = String(description.prefix(300)) }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import StormDrillReport
+
+/// One fault that acts outside the driver's process (a command, a paused target), written down before it is
+/// applied so that `stormdrill recover` can undo it after a driver killed with SIGKILL.
+public struct JournalEntry: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable {
+        /// Run `rollback` to undo.
+        case command
+        /// Send SIGCONT to `pid` to undo (only if it is still the same process).
+        case pause
+    }
+
+    public var id: String
+    public var kind: Kind
+    public var fault: String
+    public var plan: String
+    /// The drill's report folder (where the entry's record copy lives).
+    public var reportDirectory: String
+    public var createdAt: String
+    public var rollback: [String]?
+    public var pid: Int32?
+    /// The process's start time (field 22 of /proc/PID/stat), to recognise a reused pid.
+    public var processStartTime: String?
+
+    public init(
+        id: String, kind: Kind, fault: String, plan: String, reportDirectory: String, createdAt: String,
+        rollback: [String]? = nil, pid: Int32? = nil, processStartTime: String? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.fault = fault
+        self.plan = plan
+        self.reportDirectory = reportDirectory
+        self.createdAt = createdAt
+        self.rollback = rollback
+        self.pid = pid
+        self.processStartTime = processStartTime
+    }
+}
+
+/// The fault journal: each entry is an fsync'd file in the drill's report folder (`journal/ID.json`, kept as a
+/// record) and in an index under the user's state directory (`journal/ID.json`, removed once rolled back). An entry
+/// left in the index means a rollback may be owed.
+public struct FaultJournal: Sendable {
+    /// Where the index lives: `$STORMDRILL_STATE_DIR`, else `$XDG_STATE_HOME/stormdrill`, else
+    /// `~/.local/state/stormdrill`.
+    public let stateDirectory: String
+
+    public init(stateDirectory: String = FaultJournal.defaultStateDirectory()) {
+        self.stateDirectory = stateDirectory
+    }
+
+    public static func defaultStateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> String
+    {
+        if let dir = environment["STORMDRILL_STATE_DIR"], !dir.isEmpty { return dir }
+        if let xdg = environment["XDG_STATE_HOME"], !xdg.isEmpty { return xdg + "/stormdrill" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/state/stormdrill"
+    }
+
+    var indexDirectory: String { stateDirectory + "/journal" }
+
+    /// Writes the entry to the report folder and the index, each fsync'd, before the fault is applied.
+    public func record(_ entry: JournalEntry) throws {
+        let data = try Self.encoder.encode(entry)
+        try FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
+        if !entry.reportDirectory.isEmpty {
+            let copy = entry.reportDirectory + "/journal"
+            try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+            try ReportStore.writeAtomically(data, to: copy + "/\(entry.id).json")
+        }
+        try ReportStore.writeAtomically(data, to: indexDirectory + "/\(entry.id).json")
+    }
+
+    /// Marks the entry rolled back: removes it from the index and notes the outcome beside the report folder copy.
+    public func resolve(_ entry: JournalEntry, outcome: String) {
+        try? FileManager.default.removeItem(atPath: indexDirectory + "/\(entry.id).json")
+        if let dfd = Optional(open(indexDirectory, O_RDONLY)), dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+        if !entry.reportDirectory.isEmpty {
+            let note = entry.reportDirectory + "/journal/\(entry.id).resolved"
+            try? ReportStore.writeAtomically(
+                Data((ReportStore.iso8601(Date()) + " " + outcome + "\n").utf8), to: note)
+        }
+    }
+
+    /// Entries still in the index (rollbacks possibly owed), oldest first; unreadable files are reported as such.
+    public func pending() -> (entries: [JournalEntry], unreadable: [String]) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: indexDirectory)) ?? []
+        var entries: [JournalEntry] = []
+        var unreadable: [String] = []
+        for name in names.sorted() where name.hasSuffix(".json") {
+            let path = indexDirectory + "/" + name
+            if let data = FileManager.default.contents(atPath: path),
+                let entry = try? JSONDecoder().decode(JournalEntry.self, from: data)
+            {
+                entries.append(entry)
+            } else {
+                unreadable.append(path)
+            }
+        }
+        return (entries.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }, unreadable)
+    }
+
+    /// A new entry id, sortable by time.
+    public static func newID(fault: String) -> String {
+        let stamp = ReportStore.timestamp(Date())
+        let random = UUID().uuidString.prefix(8).lowercased()
+        return "\(stamp)-\(ReportStore.sanitize(fault))-\(random)"
+    }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    /// Field 22 of /proc/PID/stat (start time in clock ticks since boot), or nil if the process is gone.
+    public static func processStartTime(_ pid: Int32) -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the command name start at field 3 (state).
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? String(fields[19]) : nil
+    }
+
+    /// The process state letter from /proc/PID/stat (`R`, `S`, `T` stopped, `Z` zombie), or nil if gone.
+    public static func processState(_ pid: Int32) -> Character? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        return text[text.index(after: close)...].split(separator: " ").first?.first
+    }
+}

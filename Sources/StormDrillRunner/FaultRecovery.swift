@@ -1,0 +1,53 @@
+import Foundation
+
+/// `stormdrill recover`: undoes what a driver killed with SIGKILL left applied, from the journal's index.
+public enum FaultRecovery {
+    /// What recovery did with one journal entry.
+    public struct Result: Sendable, Hashable {
+        public var entry: JournalEntry
+        /// True if the entry is resolved (rolled back, or nothing was left to undo) and left the index.
+        public var resolved: Bool
+        public var detail: String
+    }
+
+    /// Rolls back every pending entry, oldest first. An entry whose rollback fails stays for the next attempt.
+    public static func recover(_ journal: FaultJournal) async -> (results: [Result], unreadable: [String]) {
+        let (entries, unreadable) = journal.pending()
+        var results: [Result] = []
+        for entry in entries {
+            switch entry.kind {
+            case .command:
+                guard let rollback = entry.rollback, !rollback.isEmpty else {
+                    journal.resolve(entry, outcome: "no rollback command recorded")
+                    results.append(Result(entry: entry, resolved: true, detail: "no rollback command recorded"))
+                    continue
+                }
+                let outcome = await CommandRunner.run(rollback)
+                if outcome.succeeded {
+                    journal.resolve(entry, outcome: "rolled back by stormdrill recover: \(outcome.summary)")
+                    results.append(Result(entry: entry, resolved: true, detail: "rollback \(outcome.summary)"))
+                } else {
+                    results.append(Result(entry: entry, resolved: false, detail: "rollback \(outcome.summary)"))
+                }
+            case .pause:
+                guard let pid = entry.pid else {
+                    journal.resolve(entry, outcome: "no pid recorded")
+                    results.append(Result(entry: entry, resolved: true, detail: "no pid recorded"))
+                    continue
+                }
+                let now = FaultJournal.processStartTime(pid)
+                if now == nil || (entry.processStartTime != nil && now != entry.processStartTime) {
+                    journal.resolve(entry, outcome: "pid \(pid) is gone; nothing to resume")
+                    results.append(Result(entry: entry, resolved: true, detail: "pid \(pid) is gone; nothing to resume"))
+                } else if kill(pid, SIGCONT) == 0 {
+                    journal.resolve(entry, outcome: "SIGCONT sent to pid \(pid) by stormdrill recover")
+                    results.append(Result(entry: entry, resolved: true, detail: "SIGCONT sent to pid \(pid)"))
+                } else {
+                    results.append(
+                        Result(entry: entry, resolved: false, detail: "SIGCONT to pid \(pid) failed: errno \(errno)"))
+                }
+            }
+        }
+        return (results, unreadable)
+    }
+}

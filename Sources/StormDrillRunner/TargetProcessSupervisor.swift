@@ -1,0 +1,239 @@
+import Foundation
+import NIOCore
+import StormDrillPlan
+import Subprocess
+import SystemPackage
+
+/// Starts the plan's target process, waits until it answers, and kills, restarts, pauses and resumes it for process
+/// faults; stops it at the end of the drill (SIGTERM, then SIGKILL after 5 s). The child runs in its own process
+/// group so a Ctrl-C in the terminal reaches only the driver, which then stops it in order.
+actor TargetProcessSupervisor {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let spec: TargetProcess
+    /// Standard output and error of the target are appended here (nil: discarded).
+    let logPath: String?
+
+    private var pid: Int32?
+    private var exit: Task<String, Never>?
+    private var paused = false
+
+    init(spec: TargetProcess, logPath: String?) {
+        self.spec = spec
+        self.logPath = logPath
+    }
+
+    /// The running process's pid (waits for a spawn in progress).
+    func currentPID() async -> Int32? { await resolvePID() }
+
+    /// Starts the process and polls `ready` until it answers; returns milliseconds until ready.
+    @discardableResult
+    func start() async throws -> Double {
+        try launch()
+        return try await waitReady()
+    }
+
+    /// Polls `ready` until the launched process answers; returns milliseconds waited.
+    @discardableResult
+    func waitReady() async throws -> Double {
+        let started = ContinuousClock.now
+        let deadline = started + .nanoseconds(spec.readyTimeout.nanoseconds)
+        while ContinuousClock.now < deadline {
+            if let exit, exitedAlready {
+                let how = await exit.value
+                throw Failure(description: "target process \(spec.argv[0]) \(how) before it was ready")
+            }
+            if case .status = await ReadinessProbe.check(spec.ready, timeout: .milliseconds(500)) {
+                return (ContinuousClock.now - started).milliseconds
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(
+            description: "target process did not answer \(spec.ready) within \(spec.readyTimeout)")
+    }
+
+    private var exitedFlag = false
+    private var exitedAlready: Bool { exitedFlag }
+
+    private func markExited() { exitedFlag = true }
+
+    /// Spawns the process (again); `waitReady` then tells when it serves.
+    func launch() throws {
+        exitedFlag = false
+        paused = false
+        let out: SystemPackage.FileDescriptor?
+        let err: SystemPackage.FileDescriptor?
+        if let logPath {
+            out = try? SystemPackage.FileDescriptor.open(
+                FilePath(logPath), .writeOnly, options: [.create, .append], permissions: [.ownerReadWrite, .groupRead])
+            err = try? SystemPackage.FileDescriptor.open(
+                FilePath(logPath), .writeOnly, options: [.create, .append], permissions: [.ownerReadWrite, .groupRead])
+        } else {
+            out = nil
+            err = nil
+        }
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(5))]
+        var updates: [Environment.Key: String?] = [:]
+        for (k, v) in spec.env {
+            if let key = Environment.Key(rawValue: k) { updates[key] = v }
+        }
+        let environment = Environment.inherit.updating(updates)
+        let executable = CommandRunner.executable(spec.argv[0])
+        let arguments = Arguments(Array(spec.argv.dropFirst()))
+        let (pids, pidSink) = AsyncStream.makeStream(of: Int32.self)
+        let task = Task { [weak self] () -> String in
+            defer { pidSink.finish() }
+            let outcome: String
+            do {
+                let status: TerminationStatus
+                switch (out, err) {
+                case (.some(let o), .some(let e)):
+                    status = try await Subprocess.run(
+                        executable, arguments: arguments, environment: environment, platformOptions: options,
+                        input: .none, output: .fileDescriptor(o, closeAfterSpawningProcess: true),
+                        error: .fileDescriptor(e, closeAfterSpawningProcess: true)
+                    ) { execution in
+                        pidSink.yield(execution.processIdentifier.value)
+                    }.terminationStatus
+                default:
+                    status = try await Subprocess.run(
+                        executable, arguments: arguments, environment: environment, platformOptions: options,
+                        input: .none, output: .discarded, error: .discarded
+                    ) { execution in
+                        pidSink.yield(execution.processIdentifier.value)
+                    }.terminationStatus
+                }
+                switch status {
+                case .exited(let code): outcome = "exited with status \(code)"
+                case .signaled(let signal): outcome = "was ended by signal \(signal)"
+                }
+            } catch {
+                outcome = "could not start (\(String("\(error)".prefix(120))))"
+            }
+            await self?.markExited()
+            return outcome
+        }
+        exit = task
+        // The pid arrives as soon as the process is spawned (or the stream ends if spawning failed).
+        let box = PIDBox()
+        let waiter = Task {
+            for await p in pids {
+                box.set(p)
+                break
+            }
+        }
+        _ = waiter
+        self.pidWaiter = waiter
+        self.pidBox = box
+    }
+
+    private var pidWaiter: Task<Void, Never>?
+    private var pidBox: PIDBox?
+
+    /// The pid of the process just launched (waits until the spawn is done).
+    private func resolvePID() async -> Int32? {
+        if let pid { return pid }
+        await pidWaiter?.value
+        pid = pidBox?.value
+        return pid
+    }
+
+    /// Sends `signal` and waits (up to 5 s) until the process is gone. Returns evidence.
+    func kill(signal: ProcessSignal) async -> (gone: Bool, evidence: String) {
+        guard let pid = await resolvePID(), let exit else { return (false, "no target process is running") }
+        let sent = ContinuousClock.now
+        if paused { _ = Glibc.kill(pid, SIGCONT) }
+        guard Glibc.kill(pid, signal.number) == 0 else {
+            return (false, "kill(\(pid), SIG\(signal.rawValue)) failed: errno \(errno)")
+        }
+        let gone = await Self.wait(for: exit, timeout: .seconds(5))
+        let ms = (ContinuousClock.now - sent).milliseconds
+        self.pid = nil
+        if let how = gone {
+            self.exit = nil
+            return (true, "pid \(pid) \(how) \(Int(ms.rounded())) ms after SIG\(signal.rawValue)")
+        }
+        return (false, "pid \(pid) still running 5 s after SIG\(signal.rawValue)")
+    }
+
+    /// SIGSTOP; verified by the process state in /proc.
+    func pause() async -> (paused: Bool, evidence: String, pid: Int32?) {
+        guard let pid = await resolvePID() else { return (false, "no target process is running", nil) }
+        guard Glibc.kill(pid, SIGSTOP) == 0 else { return (false, "SIGSTOP to pid \(pid) failed: errno \(errno)", pid) }
+        paused = true
+        for _ in 0..<50 {
+            if FaultJournal.processState(pid) == "T" { return (true, "pid \(pid) is stopped (state T)", pid) }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return (false, "pid \(pid) state is \(FaultJournal.processState(pid).map(String.init) ?? "gone"), not T", pid)
+    }
+
+    /// SIGCONT.
+    func resume() async -> (resumed: Bool, evidence: String) {
+        guard let pid = await resolvePID() else { return (false, "no target process is running") }
+        guard Glibc.kill(pid, SIGCONT) == 0 else { return (false, "SIGCONT to pid \(pid) failed: errno \(errno)") }
+        paused = false
+        for _ in 0..<50 {
+            if let s = FaultJournal.processState(pid), s != "T" { return (true, "pid \(pid) runs again (state \(s))") }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return (false, "pid \(pid) still stopped after SIGCONT")
+    }
+
+    /// Stops the process for good: SIGCONT if paused, SIGTERM, SIGKILL after 5 s.
+    func stop() async -> String {
+        guard let exit else { return "not running" }
+        guard let pid = await resolvePID() else {
+            _ = await exit.value
+            return "not running"
+        }
+        if paused { _ = Glibc.kill(pid, SIGCONT) }
+        _ = Glibc.kill(pid, SIGTERM)
+        if let how = await Self.wait(for: exit, timeout: .seconds(5)) {
+            self.exit = nil
+            self.pid = nil
+            return how
+        }
+        _ = Glibc.kill(pid, SIGKILL)
+        let how = await exit.value
+        self.exit = nil
+        self.pid = nil
+        return how + " (after SIGKILL)"
+    }
+
+    /// Waits for the process task, or nil after `timeout`.
+    private static func wait(for task: Task<String, Never>, timeout: Duration) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask { await task.value }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}
+
+/// The pid handed from the spawning task to the supervisor.
+final class PIDBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Int32?
+
+    func set(_ value: Int32) {
+        lock.lock()
+        stored = value
+        lock.unlock()
+    }
+
+    var value: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+}
