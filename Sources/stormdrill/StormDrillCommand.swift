@@ -19,7 +19,7 @@ struct StormDrillCommand: AsyncParsableCommand {
             schedule), 130 interrupted by SIGINT, 143 by SIGTERM.
             """,
         version: StormDrillVersion.current,
-        subcommands: [ValidateCommand.self, RunCommand.self, RecoverCommand.self, ServeCommand.self]
+        subcommands: [ValidateCommand.self, RunCommand.self, RecoverCommand.self, ServeCommand.self, ProxyCommand.self]
     )
 
     /// Usage errors exit with 2 (not ArgumentParser's 64), as plan errors do.
