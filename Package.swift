@@ -106,6 +106,7 @@ let package = Package(
                 "StormDrillAnalysis",
                 "StormDrillReport",
                 "CampusPlatform",
+                "StormDrillFaults",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),

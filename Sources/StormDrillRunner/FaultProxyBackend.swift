@@ -1,15 +1,71 @@
+import Logging
+import StormDrillFaults
 import StormDrillPlan
 
-// TEMPORARY during development: replaced by the adapter over StormDrillFaults.
+/// The plan's dependencies on StormDrill's own fault proxy (StormDrillFaults), one proxy per dependency.
 struct FaultProxyBackend: ProxyFaultBackend {
-    struct Unavailable: Error, CustomStringConvertible { var description: String { "fault proxies unavailable" } }
-    func start(_ dependencies: [Dependency]) async throws { throw Unavailable() }
-    func setEnabled(_ dependency: String, _ enabled: Bool) async throws { throw Unavailable() }
-    func addToxic(_ dependency: String, name: String, _ spec: ToxicSpec) async throws { throw Unavailable() }
-    func removeToxic(_ dependency: String, name: String) async throws { throw Unavailable() }
-    func verifyDown(_ dependency: String) async -> FaultVerification { .init(verified: false, evidence: "") }
-    func verifyToxic(_ dependency: String, name: String, _ spec: ToxicSpec) async -> FaultVerification {
-        .init(verified: false, evidence: "")
+    let registry: ProxyRegistry
+
+    init(logger: Logger = Logger(label: "stormdrill.faults")) {
+        var quiet = logger
+        quiet.logLevel = .error
+        registry = ProxyRegistry(logger: quiet)
     }
-    func shutdown() async {}
+
+    func start(_ dependencies: [Dependency]) async throws {
+        for d in dependencies {
+            _ = try await registry.create(
+                name: d.name, listen: d.listen.description, upstream: d.upstream.description, enabled: true,
+                protocol: d.proto == .http ? .http : .tcp)
+        }
+    }
+
+    func setEnabled(_ dependency: String, _ enabled: Bool) async throws {
+        _ = try await registry.update(dependency, enabled: enabled)
+    }
+
+    func addToxic(_ dependency: String, name: String, _ spec: ToxicSpec) async throws {
+        let toxic = Toxic(
+            name: name, kind: Self.kind(spec), stream: spec.stream == .upstream ? .upstream : .downstream,
+            toxicity: spec.toxicity)
+        _ = try await registry.addToxic(toxic, to: dependency)
+    }
+
+    func removeToxic(_ dependency: String, name: String) async throws {
+        try await registry.removeToxic(name, from: dependency)
+    }
+
+    func verifyDown(_ dependency: String) async -> FaultVerification {
+        let r = await registry.verifyDown(proxy: dependency)
+        return FaultVerification(verified: r.verified, evidence: r.evidence)
+    }
+
+    func verifyToxic(_ dependency: String, name: String, _ spec: ToxicSpec) async -> FaultVerification {
+        let r = await registry.verify(proxy: dependency, toxic: name)
+        return FaultVerification(verified: r.verified, evidence: r.evidence)
+    }
+
+    func shutdown() async {
+        await registry.shutdown()
+    }
+
+    /// The plan's toxic in the proxy's terms (whole milliseconds, the slicer's delay in microseconds).
+    static func kind(_ spec: ToxicSpec) -> ToxicKind {
+        func int(_ key: String, _ fallback: Double = 0) -> Int { Int((spec.attributes[key] ?? fallback).rounded()) }
+        func share(_ key: String) -> Double { spec.attributes[key] ?? 1 }
+        switch spec.type {
+        case .latency: return .latency(latency: int("latency"), jitter: int("jitter"))
+        case .bandwidth: return .bandwidth(rate: int("rate"))
+        case .slowClose: return .slowClose(delay: int("delay"))
+        case .timeout: return .timeout(timeout: int("timeout"))
+        case .resetPeer: return .resetPeer(timeout: int("timeout"))
+        case .slicer:
+            return .slicer(averageSize: int("average_size"), sizeVariation: int("size_variation"), delay: int("delay"))
+        case .limitData: return .limitData(bytes: int("bytes"))
+        case .httpError: return .httpError(status: int("status", 503), rate: share("rate"), body: spec.body)
+        case .httpDelay: return .httpDelay(delay: int("delay"), jitter: int("jitter"), rate: share("rate"))
+        case .failFirst: return .failFirst(count: int("count"), status: int("status", 503))
+        case .blackhole: return .blackhole(rate: share("rate"))
+        }
+    }
 }

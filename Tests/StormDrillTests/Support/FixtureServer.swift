@@ -28,6 +28,9 @@ struct FixtureResponse: Sendable {
     var chunked = false
     /// Never answer (for timeouts).
     var hang = false
+    /// Ask a dependency first (`GET path` on 127.0.0.1:port, a new connection each time, at most `timeout`):
+    /// answer `status` if it said 2xx, 502 otherwise. A target that calls its dependency, for fault drills.
+    var dependency: (port: Int, path: String, timeout: TimeAmount)?
 }
 
 /// A loopback HTTP/1.1 server on port 0 whose answers a test scripts with a closure, in the spirit of
@@ -117,10 +120,27 @@ private final class FixtureHandler: ChannelInboundHandler {
                 method: head.method.rawValue, uri: head.uri,
                 headers: head.headers.map { ($0.name, $0.value) }, body: body)
             onRequest(request)
-            let response = handler(request)
+            var response = handler(request)
             if response.hang { return }
             let keepAlive = head.isKeepAlive && !response.close
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            if let dependency = response.dependency {
+                let eventLoop = context.eventLoop
+                let version = head.version
+                Task {
+                    let ok = await TestHTTP.succeeds(port: dependency.port, path: dependency.path, within: dependency.timeout)
+                    if !ok {
+                        response.status = 502
+                        response.body = #"{"error": "dependency failed"}"#
+                    }
+                    let final = response
+                    eventLoop.execute {
+                        let (handler, context) = bound.value
+                        handler.respond(context: context, final, version: version, keepAlive: keepAlive)
+                    }
+                }
+                return
+            }
             if response.delay > .zero {
                 context.eventLoop.scheduleTask(in: response.delay) {
                     let (handler, context) = bound.value
@@ -181,13 +201,19 @@ enum TestHTTP {
     ) async throws -> Response {
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.next().makePromise(of: Response.self)
-        let channel = try await ClientBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.pipeline.addHTTPClientHandlers().flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.pipeline.addHTTPClientHandlers().flatMapThrowing {
+                        try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+                    }
                 }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
+                .connect(host: "127.0.0.1", port: port).get()
+        } catch {
+            promise.fail(error)
+            throw error
+        }
         var h = HTTPHeaders(headers)
         h.add(name: "Host", value: "127.0.0.1:\(port)")
         h.add(name: "Connection", value: "close")
@@ -202,6 +228,23 @@ enum TestHTTP {
         let response = try await promise.futureResult.get()
         try? await channel.close()
         return response
+    }
+
+    /// Whether `GET path` on the port answers 2xx within `timeout` (false on any error).
+    static func succeeds(port: Int, path: String, within timeout: TimeAmount) async -> Bool {
+        await withTaskGroup(of: Bool?.self) { group in
+            group.addTask {
+                guard let r = try? await request(port: port, path: path) else { return false }
+                return (200..<300).contains(r.status)
+            }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(timeout.nanoseconds))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? false
+        }
     }
 
     private final class ResponseCollector: ChannelInboundHandler {
