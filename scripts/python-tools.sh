@@ -16,7 +16,11 @@
 set -eu
 
 # Pinned requirements, one per line. Changing them makes the next call update the environment.
-REQUIREMENTS='jsonschema==4.26.0'
+REQUIREMENTS='jsonschema==4.26.0
+toxiproxy-python==0.1.1
+chaostoolkit==1.19.0
+chaostoolkit-lib==1.44.0
+chaostoolkit-toxiproxy==0.3.1'
 # Oldest Python the pinned packages support.
 MIN_PYTHON='3.10'
 

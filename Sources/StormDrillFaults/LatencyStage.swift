@@ -14,7 +14,15 @@ final class LatencyStage: ToxicStage {
         self.latency = Int64(latency)
         self.jitter = Int64(jitter)
         self.queue = TimedQueue(owner: owner) { [unowned self] event in
-            self.owner.emit(event, after: self.index)
+            // The next latency toxic in the chain counts from when this one released the chunk (Toxiproxy moves the
+            // chunk's timestamp on by the time slept); held chunks keep their read time, so a reconfigured toxic
+            // re-times them from when they were read.
+            if case .data(let buffer, let readAt, let promise) = event {
+                let now = self.owner.eventLoop.now
+                self.owner.emit(.data(buffer, readAt: max(readAt, now), promise: promise), after: self.index)
+            } else {
+                self.owner.emit(event, after: self.index)
+            }
         }
     }
 
@@ -29,9 +37,7 @@ final class LatencyStage: ToxicStage {
         let floor = queue.lastDue ?? now
         switch event {
         case .data(let buffer, let readAt, let promise):
-            let due = max(readAt + delay(), floor)
-            // The next latency toxic in the chain counts from when this one released the chunk.
-            queue.push(.data(buffer, readAt: max(due, readAt), promise: promise), due: due)
+            queue.push(.data(buffer, readAt: readAt, promise: promise), due: max(readAt + delay(), floor))
         case .close:
             queue.push(event, due: max(floor, now))
         }
