@@ -44,6 +44,12 @@ public enum SummaryRenderer {
                 "\(o.name == "errorRate" ? percent(o.actual) : ms(o.actual)) vs \(o.limit)  "
                     + (o.passed ? "✓" : "✗"))
         }
+        for f in r.faults ?? [] {
+            row("fault \(f.name)", faultLine(f))
+        }
+        if let a = r.abort {
+            row("abort", "\(a.condition), tripped at \(seconds(a.atMs / 1000))")
+        }
         lines.append("")
         row("status", r.status.rawValue + (r.interruption.map { " (\($0))" } ?? ""))
         row("verdict", r.verdict.rawValue)
@@ -51,6 +57,30 @@ public enum SummaryRenderer {
         if let reportPath { row("report", reportPath) }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// `down on payment 3.00s–7.00s (planned 3s–7s) verified ✓`
+    static func faultLine(_ f: FaultReport) -> String {
+        func at(_ ms: Double?) -> String { ms.map { fixed($0 / 1000, 2) + "s" } ?? "end" }
+        func planned(_ ms: Double?) -> String {
+            guard let ms else { return "end" }
+            return ms.truncatingRemainder(dividingBy: 1000) == 0 ? "\(Int(ms / 1000))s" : fixed(ms / 1000, 2) + "s"
+        }
+        var s = "\(f.type) on \(f.on) "
+        switch f.outcome {
+        case .skipped:
+            return s + "skipped (planned \(planned(f.plannedStartMs))–\(planned(f.plannedEndMs)))"
+        case .applied, .failed:
+            s += "\(at(f.actualStartMs))–\(at(f.actualEndMs)) (planned \(planned(f.plannedStartMs))–\(planned(f.plannedEndMs)))"
+        }
+        if f.outcome == .failed { return s + " FAILED" }
+        switch f.verified {
+        case .some(true): s += " verified ✓"
+        case .some(false): s += " NOT verified ✗"
+        case .none: break
+        }
+        if f.rollback == "failed" { s += ", rollback FAILED" }
+        return s
     }
 
     static func latency(_ l: LatencySummary) -> String {

@@ -18,6 +18,7 @@ extension StormDrillTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Repository.binary)
             process.arguments = ["run", plan, "--out", out, "--quiet"]
+            process.environment = ChildProcess.environment()
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

@@ -13,7 +13,7 @@ extension StormDrillTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Repository.binary)
             process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            process.environment = ChildProcess.environment(environment)
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

@@ -57,6 +57,16 @@ struct ProcessResult {
 }
 
 enum ChildProcess {
+    /// The test process's environment plus `extra`. The fault journal defaults to a folder of this test run, so a
+    /// user's own journal never makes `stormdrill run` refuse in tests and tests never write into it.
+    static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["STORMDRILL_STATE_DIR"] = stateDirectory
+        return env.merging(extra) { _, new in new }
+    }
+
+    static let stateDirectory = Repository.temporaryDirectory("stormdrill-state")
+
     /// Runs `arguments` to completion (bounded by `timeout` seconds, then killed).
     static func run(
         _ executable: String, _ arguments: [String], timeout: Double = 120,
@@ -65,9 +75,7 @@ enum ChildProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
+        process.environment = ChildProcess.environment(environment)
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let out = Pipe()
         let err = Pipe()
