@@ -54,7 +54,8 @@ extension PlanDecoder {
                 name = nil
             }
             if let n = name, let first = names[n] {
-                report(m["name"]!, p + [.key("name")], "duplicate dependency name \"\(n)\" (also dependencies[\(first)])")
+                report(
+                    m["name"]!, p + [.key("name")], "duplicate dependency name \"\(n)\" (also dependencies[\(first)])")
                 name = nil
             } else if let n = name {
                 names[n] = i
@@ -62,17 +63,23 @@ extension PlanDecoder {
             let listen = m["listen"].flatMap { hostPort($0, p + [.key("listen")]) }
             let upstream = m["upstream"].flatMap { hostPort($0, p + [.key("upstream")]) }
             if let listen, let first = listens[listen] {
-                report(m["listen"]!, p + [.key("listen")], "\(listen) is already the listen address of dependencies[\(first)]")
+                report(
+                    m["listen"]!, p + [.key("listen")],
+                    "\(listen) is already the listen address of dependencies[\(first)]")
             }
             if let listen, let upstream, listen == upstream {
-                report(m["upstream"]!, p + [.key("upstream")], "must differ from \"listen\" (the proxy would call itself)")
+                report(
+                    m["upstream"]!, p + [.key("upstream")], "must differ from \"listen\" (the proxy would call itself)")
             }
             var proto = DependencyProtocol.tcp
             if let pn = m["protocol"], let s = string(pn, p + [.key("protocol")]) {
                 if let v = DependencyProtocol(rawValue: s) {
                     proto = v
                 } else {
-                    report(pn, p + [.key("protocol")], "unknown protocol \"\(s)\"; use \"tcp\" or \"http\"" + hint(s, DependencyProtocol.allCases.map(\.rawValue)))
+                    report(
+                        pn, p + [.key("protocol")],
+                        "unknown protocol \"\(s)\"; use \"tcp\" or \"http\""
+                            + hint(s, DependencyProtocol.allCases.map(\.rawValue)))
                 }
             }
             if let listen, listens[listen] == nil { listens[listen] = i }
@@ -237,7 +244,8 @@ extension PlanDecoder {
             return nil
         }
         guard let typeNode = members.first(where: { $0.key == "type" })?.value else {
-            report(node, path, "missing required key \"type\" (one of: \(PlanDecoder.faultTypes.joined(separator: ", ")))")
+            report(
+                node, path, "missing required key \"type\" (one of: \(PlanDecoder.faultTypes.joined(separator: ", ")))")
             return nil
         }
         guard let type = string(typeNode, path + [.key("type")]) else { return nil }
@@ -253,7 +261,9 @@ extension PlanDecoder {
         if type == "command" { required += ["start", "rollback"] }
         if PlanDecoder.faultKeys(for: type).contains("dependency") { required.append("dependency") }
         var elsewhere: [String: String] = [:]
-        if type == "kill" { elsewhere["duration"] = "a kill's window is \"restartAfter\" (leave it out to never restart)" }
+        if type == "kill" {
+            elsewhere["duration"] = "a kill's window is \"restartAfter\" (leave it out to never restart)"
+        }
         if type == "command" { elsewhere["argv"] = "a command fault has \"start\" and \"rollback\" argv lists" }
         guard
             let m = object(
@@ -262,7 +272,8 @@ extension PlanDecoder {
         else { return nil }
         var name = m["name"].flatMap { string($0, path + [.key("name")]) }
         if let n = name, !PlanDecoder.isIdentifier(n) {
-            report(m["name"]!, path + [.key("name")], "names may use letters, digits, '_' and '-' and start with a letter")
+            report(
+                m["name"]!, path + [.key("name")], "names may use letters, digits, '_' and '-' and start with a letter")
             name = nil
         }
         let at = m["at"].flatMap { duration($0, path + [.key("at")], allowZero: true) }
@@ -293,13 +304,15 @@ extension PlanDecoder {
         case "kill":
             var signal = ProcessSignal.KILL
             if let s = m["signal"], let text = string(s, path + [.key("signal")]) {
-                let bare = text.uppercased().hasPrefix("SIG") ? String(text.uppercased().dropFirst(3)) : text.uppercased()
+                let bare =
+                    text.uppercased().hasPrefix("SIG") ? String(text.uppercased().dropFirst(3)) : text.uppercased()
                 if let v = ProcessSignal(rawValue: bare) {
                     signal = v
                 } else {
                     report(
                         s, path + [.key("signal")],
-                        "unknown signal \"\(text)\"; use one of \(ProcessSignal.allCases.map(\.rawValue).joined(separator: ", "))")
+                        "unknown signal \"\(text)\"; use one of \(ProcessSignal.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
             }
             let restart = m["restartAfter"].flatMap { duration($0, path + [.key("restartAfter")]) }
@@ -353,14 +366,17 @@ extension PlanDecoder {
         return fault
     }
 
-    private mutating func decodeToxic(_ type: ToxicType, _ m: [String: JSONNode], _ path: [PathComponent]) -> ToxicSpec? {
+    private mutating func decodeToxic(_ type: ToxicType, _ m: [String: JSONNode], _ path: [PathComponent]) -> ToxicSpec?
+    {
         var spec = ToxicSpec(type: type)
         var ok = true
         if let s = m["stream"], let text = string(s, path + [.key("stream")]) {
             if let v = ToxicStream(rawValue: text) {
                 spec.stream = v
             } else {
-                report(s, path + [.key("stream")], "must be \"upstream\" or \"downstream\"" + hint(text, ["upstream", "downstream"]))
+                report(
+                    s, path + [.key("stream")],
+                    "must be \"upstream\" or \"downstream\"" + hint(text, ["upstream", "downstream"]))
                 ok = false
             }
         }
@@ -390,7 +406,11 @@ extension PlanDecoder {
                 }
                 return
             }
-            if let v = integer(n, path + [.key(key)], min: min, max: max) { spec.attributes[key] = Double(v) } else { ok = false }
+            if let v = integer(n, path + [.key(key)], min: min, max: max) {
+                spec.attributes[key] = Double(v)
+            } else {
+                ok = false
+            }
         }
         func rate() {
             if let r = m["rate"] {

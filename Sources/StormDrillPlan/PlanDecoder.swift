@@ -152,8 +152,7 @@ public struct PlanDecoder {
         return i
     }
 
-    mutating func duration(_ node: JSONNode, _ path: [PathComponent], allowZero: Bool = false) -> PlanDuration?
-    {
+    mutating func duration(_ node: JSONNode, _ path: [PathComponent], allowZero: Bool = false) -> PlanDuration? {
         guard let text = node.stringValue else {
             var message =
                 "must be a duration string such as \"250ms\", \"10s\", \"2m\" or \"1h\" (got \(node.typeName))"

@@ -71,7 +71,8 @@ public enum SummaryRenderer {
         case .skipped:
             return s + "skipped (planned \(planned(f.plannedStartMs))–\(planned(f.plannedEndMs)))"
         case .applied, .failed:
-            s += "\(at(f.actualStartMs))–\(at(f.actualEndMs)) (planned \(planned(f.plannedStartMs))–\(planned(f.plannedEndMs)))"
+            s +=
+                "\(at(f.actualStartMs))–\(at(f.actualEndMs)) (planned \(planned(f.plannedStartMs))–\(planned(f.plannedEndMs)))"
         }
         if f.outcome == .failed { return s + " FAILED" }
         switch f.verified {

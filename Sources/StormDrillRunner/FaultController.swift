@@ -41,7 +41,8 @@ actor FaultController {
         self.schedule = FaultSchedule(faults: plan.faults)
         self.records = plan.faults.map { f in
             FaultReport(
-                name: f.name, type: f.action.typeName, on: FaultController.subject(f), plannedStartMs: f.at.milliseconds,
+                name: f.name, type: f.action.typeName, on: FaultController.subject(f),
+                plannedStartMs: f.at.milliseconds,
                 plannedEndMs: f.end?.milliseconds, outcome: .skipped)
         }
     }

@@ -51,7 +51,9 @@ public struct FaultJournal: Sendable {
         self.stateDirectory = stateDirectory
     }
 
-    public static func defaultStateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment)
+    public static func defaultStateDirectory(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         -> String
     {
         if let dir = environment["STORMDRILL_STATE_DIR"], !dir.isEmpty { return dir }

@@ -38,7 +38,8 @@ public enum FaultRecovery {
                 let now = FaultJournal.processStartTime(pid)
                 if now == nil || (entry.processStartTime != nil && now != entry.processStartTime) {
                     journal.resolve(entry, outcome: "pid \(pid) is gone; nothing to resume")
-                    results.append(Result(entry: entry, resolved: true, detail: "pid \(pid) is gone; nothing to resume"))
+                    results.append(
+                        Result(entry: entry, resolved: true, detail: "pid \(pid) is gone; nothing to resume"))
                 } else if kill(pid, SIGCONT) == 0 {
                     journal.resolve(entry, outcome: "SIGCONT sent to pid \(pid) by stormdrill recover")
                     results.append(Result(entry: entry, resolved: true, detail: "SIGCONT sent to pid \(pid)"))

@@ -69,10 +69,11 @@ extension StormDrillTests {
             guard case .toxic(_, let slicer) = plan.faults[3].action else { return }
             #expect(slicer.attributes["delay"] == 2000)  // µs, as Toxiproxy's slicer takes it
             #expect(slicer.stream == .upstream && slicer.toxicity == 0.5)
-            #expect(plan.abortWhen == [
-                AbortCondition(metric: .errorRate, above: 0.5, forSeconds: 5),
-                AbortCondition(metric: .p99, above: 2_000_000, forSeconds: 10),
-            ])
+            #expect(
+                plan.abortWhen == [
+                    AbortCondition(metric: .errorRate, above: 0.5, forSeconds: 5),
+                    AbortCondition(metric: .p99, above: 2_000_000, forSeconds: 10),
+                ])
         }
 
         @Test("process and command faults decode; kill's window is restartAfter")
@@ -98,24 +99,42 @@ extension StormDrillTests {
         @Test(
             "invalid faults exit 2 with path, line and a useful message",
             arguments: [
-                (#"{"name": "x", "dependency": "payment", "type": "latancy", "latency": "1s", "at": "1s", "duration": "1s"}"#,
-                 "faults[0].type", "did you mean \"latency\"?"),
-                (#"{"name": "x", "dependency": "paymnt", "type": "down", "at": "1s", "duration": "1s"}"#,
-                 "faults[0].dependency", "did you mean \"payment\"?"),
-                (#"{"name": "x", "dependency": "payment", "type": "down", "at": "50s", "duration": "20s"}"#,
-                 "faults[0].duration", "ends at 1m10s, after the load ends at 1m"),
-                (#"{"name": "x", "dependency": "payment", "type": "down", "at": "60s", "duration": "1s"}"#,
-                 "faults[0].at", "at or after the end of the load"),
-                (#"{"name": "x", "dependency": "dispatch", "type": "http_error", "status": 500, "at": "1s", "duration": "1s"}"#,
-                 "faults[0].dependency", "needs \"protocol\": \"http\""),
-                (#"{"name": "x", "type": "command", "start": ["true"], "at": "1s", "duration": "1s"}"#,
-                 "faults[0]", "missing required key \"rollback\""),
-                (#"{"name": "x", "type": "kill", "at": "1s"}"#,
-                 "faults[0].type", "add \"target.process\""),
-                (#"{"name": "x", "dependency": "payment", "type": "http_error", "status": 503, "rate": 30, "at": "1s", "duration": "1s"}"#,
-                 "faults[0].rate", "between 0 and 1"),
-                (#"{"name": "x", "dependency": "payment", "type": "latency", "at": "1s", "duration": "1s"}"#,
-                 "faults[0]", "latency needs \"latency\""),
+                (
+                    #"{"name": "x", "dependency": "payment", "type": "latancy", "latency": "1s", "at": "1s", "duration": "1s"}"#,
+                    "faults[0].type", "did you mean \"latency\"?"
+                ),
+                (
+                    #"{"name": "x", "dependency": "paymnt", "type": "down", "at": "1s", "duration": "1s"}"#,
+                    "faults[0].dependency", "did you mean \"payment\"?"
+                ),
+                (
+                    #"{"name": "x", "dependency": "payment", "type": "down", "at": "50s", "duration": "20s"}"#,
+                    "faults[0].duration", "ends at 1m10s, after the load ends at 1m"
+                ),
+                (
+                    #"{"name": "x", "dependency": "payment", "type": "down", "at": "60s", "duration": "1s"}"#,
+                    "faults[0].at", "at or after the end of the load"
+                ),
+                (
+                    #"{"name": "x", "dependency": "dispatch", "type": "http_error", "status": 500, "at": "1s", "duration": "1s"}"#,
+                    "faults[0].dependency", "needs \"protocol\": \"http\""
+                ),
+                (
+                    #"{"name": "x", "type": "command", "start": ["true"], "at": "1s", "duration": "1s"}"#,
+                    "faults[0]", "missing required key \"rollback\""
+                ),
+                (
+                    #"{"name": "x", "type": "kill", "at": "1s"}"#,
+                    "faults[0].type", "add \"target.process\""
+                ),
+                (
+                    #"{"name": "x", "dependency": "payment", "type": "http_error", "status": 503, "rate": 30, "at": "1s", "duration": "1s"}"#,
+                    "faults[0].rate", "between 0 and 1"
+                ),
+                (
+                    #"{"name": "x", "dependency": "payment", "type": "latency", "at": "1s", "duration": "1s"}"#,
+                    "faults[0]", "latency needs \"latency\""
+                ),
             ] as [(String, String, String)])
         func invalidFault(fault: String, path: String, message: String) {
             let errors = Self.errors(Self.plan(Self.dependencies + #", "faults": [\#(fault)]"#))
@@ -247,7 +266,8 @@ extension StormDrillTests {
             var latency = AbortMonitor(conditions: [AbortCondition(metric: .p99, above: 2_000_000, forSeconds: 2)])
             #expect(latency.observe(AbortSample(completed: 5, failed: 0, p99: 2_500_000)) == nil)
             #expect(latency.observe(AbortSample(completed: 5, failed: 0, p99: 3_000_000))?.observed.count == 2)
-            #expect(AbortCondition(metric: .p99, above: 2_000_000, forSeconds: 10).description == "p99 above 2s for 10s")
+            #expect(
+                AbortCondition(metric: .p99, above: 2_000_000, forSeconds: 10).description == "p99 above 2s for 10s")
         }
 
         @Test("dry-run schedule lists stages and fault windows in time order")

@@ -7,7 +7,9 @@ extension StormDrillTests {
     @Suite("Proxy faults in drills: a target that calls its dependency through StormDrill's proxy")
     struct ProxyDrillTests {
         /// A dependency (200 on everything) and a target whose `POST /orders` asks it through the proxy port first.
-        static func fixtures(proxyPort: Int, dependencyTimeout: TimeAmount = .seconds(2)) async throws -> (
+        static func fixtures(
+            proxyPort: Int, dependencyTimeout: TimeAmount = .seconds(2)
+        ) async throws -> (
             dependency: FixtureServer, target: FixtureServer
         ) {
             let dependency = try await FixtureServer.start { _ in FixtureResponse(status: 200, body: #"{"ok": true}"#) }
@@ -58,7 +60,8 @@ extension StormDrillTests {
                 Self.plan(
                     target: target, proxyPort: proxyPort, dependencyPort: dependency.port, proto: "tcp", seconds: 10,
                     rate: 50,
-                    faults: #"{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "3s", "duration": "4s"}"#
+                    faults:
+                        #"{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "3s", "duration": "4s"}"#
                 ), label: "proxy-down")
             #expect(result.status == 1, "failed orders fail the default SLO: \(result.stderr)")
             let fault = try #require(report.faults?.first)
@@ -98,7 +101,8 @@ extension StormDrillTests {
                 Self.plan(
                     target: target, proxyPort: proxyPort, dependencyPort: dependency.port, proto: "tcp", seconds: 8,
                     rate: 40,
-                    faults: #"{"name": "slow-payment", "dependency": "payment", "type": "latency", "latency": "100ms", "at": "2s", "duration": "4s"}"#
+                    faults:
+                        #"{"name": "slow-payment", "dependency": "payment", "type": "latency", "latency": "100ms", "at": "2s", "duration": "4s"}"#
                 ), label: "proxy-latency")
             #expect(result.status == 0, "\(result.stderr)")
             let fault = try #require(report.faults?.first)
@@ -128,7 +132,8 @@ extension StormDrillTests {
                 Self.plan(
                     target: target, proxyPort: proxyPort, dependencyPort: dependency.port, proto: "http", seconds: 5,
                     rate: 200,
-                    faults: #"{"name": "gateway-errors", "dependency": "payment", "type": "http_error", "status": 503, "rate": 0.3, "at": "0s", "duration": "5s"}"#
+                    faults:
+                        #"{"name": "gateway-errors", "dependency": "payment", "type": "http_error", "status": 503, "rate": 0.3, "at": "0s", "duration": "5s"}"#
                 ), label: "proxy-http-error")
             #expect(errors.totals.journeys == 1000)
             let share = Double(errors.totals.journeysFailed) / 1000
@@ -139,7 +144,8 @@ extension StormDrillTests {
                 Self.plan(
                     target: target, proxyPort: proxyPort, dependencyPort: dependency.port, proto: "http", seconds: 2,
                     rate: 50,
-                    faults: #"{"name": "cold-start", "dependency": "payment", "type": "fail_first", "count": 5, "at": "0s", "duration": "2s"}"#
+                    faults:
+                        #"{"name": "cold-start", "dependency": "payment", "type": "fail_first", "count": 5, "at": "0s", "duration": "2s"}"#
                 ), label: "proxy-fail-first")
             #expect(first.totals.journeysFailed == 5, "\(first.totals)")
             #expect(first.totals.journeysOk == first.totals.journeys - 5)

@@ -128,7 +128,8 @@ private final class FixtureHandler: ChannelInboundHandler {
                 let eventLoop = context.eventLoop
                 let version = head.version
                 Task {
-                    let ok = await TestHTTP.succeeds(port: dependency.port, path: dependency.path, within: dependency.timeout)
+                    let ok = await TestHTTP.succeeds(
+                        port: dependency.port, path: dependency.path, within: dependency.timeout)
                     if !ok {
                         response.status = 502
                         response.body = #"{"error": "dependency failed"}"#
