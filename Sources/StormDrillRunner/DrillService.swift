@@ -62,7 +62,9 @@ struct DrillService: Service {
             }
         }
         if let process = plan.target.process {
-            let s = TargetProcessSupervisor(spec: process, logPath: reportDirectory.map { $0 + "/target.log" })
+            let s = TargetProcessSupervisor(
+                spec: process, logPath: reportDirectory.map { $0 + "/target.log" }, journal: runner.options.journal,
+                planName: plan.name, reportDirectory: reportDirectory ?? "")
             supervisor = s
             do {
                 try await s.start()

@@ -185,7 +185,7 @@ actor FaultController {
         case .kill:
             guard let target else { return }
             do {
-                try await target.launch()
+                try await target.launchJournaled()
                 records[i].actualEndMs = offsetMs()
                 let since = records[i].actualEndMs ?? 0
                 let task = Task {

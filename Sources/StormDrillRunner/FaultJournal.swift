@@ -9,6 +9,9 @@ public struct JournalEntry: Codable, Sendable, Hashable {
         case command
         /// Send SIGCONT to `pid` to undo (only if it is still the same process).
         case pause
+        /// A target process the driver started: stop it (SIGCONT, SIGTERM, SIGKILL after 5 s) if it outlived the
+        /// driver, so it neither holds the port nor serves stale state to the next drill.
+        case targetProcess = "target-process"
     }
 
     public var id: String

@@ -29,6 +29,8 @@ public enum FaultRecovery {
                 } else {
                     results.append(Result(entry: entry, resolved: false, detail: "rollback \(outcome.summary)"))
                 }
+            case .targetProcess:
+                results.append(await stopOrphan(entry, journal))
             case .pause:
                 guard let pid = entry.pid else {
                     journal.resolve(entry, outcome: "no pid recorded")
@@ -50,5 +52,31 @@ public enum FaultRecovery {
             }
         }
         return (results, unreadable)
+    }
+
+    /// Stops a target process that outlived its driver, if it is still the same process.
+    static func stopOrphan(_ entry: JournalEntry, _ journal: FaultJournal) async -> Result {
+        guard let pid = entry.pid else {
+            journal.resolve(entry, outcome: "no pid recorded")
+            return Result(entry: entry, resolved: true, detail: "no pid recorded")
+        }
+        let now = FaultJournal.processStartTime(pid)
+        if now == nil || (entry.processStartTime != nil && now != entry.processStartTime) {
+            journal.resolve(entry, outcome: "pid \(pid) is gone; nothing to stop")
+            return Result(entry: entry, resolved: true, detail: "target process pid \(pid) is gone; nothing to stop")
+        }
+        _ = kill(pid, SIGCONT)
+        _ = kill(pid, SIGTERM)
+        for _ in 0..<100 {
+            if FaultJournal.processStartTime(pid) == nil || FaultJournal.processState(pid) == "Z" { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        var how = "stopped with SIGTERM"
+        if let s = FaultJournal.processState(pid), s != "Z" {
+            _ = kill(pid, SIGKILL)
+            how = "killed with SIGKILL (SIGTERM was ignored for 5 s)"
+        }
+        journal.resolve(entry, outcome: "target process pid \(pid) \(how) by stormdrill recover")
+        return Result(entry: entry, resolved: true, detail: "target process pid \(pid) \(how)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import StormDrillPlan
+import StormDrillReport
 import Subprocess
 import SystemPackage
 
@@ -20,9 +21,37 @@ actor TargetProcessSupervisor {
     private var exit: Task<String, Never>?
     private var paused = false
 
-    init(spec: TargetProcess, logPath: String?) {
+    /// Where each spawned process is journaled (so `stormdrill recover` can stop it if the driver dies first).
+    private let journal: FaultJournal?
+    private let planName: String
+    private let reportDirectory: String
+    private var journalEntry: JournalEntry?
+
+    init(
+        spec: TargetProcess, logPath: String?, journal: FaultJournal? = nil, planName: String = "",
+        reportDirectory: String = ""
+    ) {
         self.spec = spec
         self.logPath = logPath
+        self.journal = journal
+        self.planName = planName
+        self.reportDirectory = reportDirectory
+    }
+
+    /// Journals the process just spawned; a failure to write only loses the safety net, so it is not fatal.
+    private func journalSpawn() async {
+        guard let journal, let pid = await resolvePID() else { return }
+        let entry = JournalEntry(
+            id: FaultJournal.newID(fault: "target-process"), kind: .targetProcess, fault: "target process",
+            plan: planName, reportDirectory: reportDirectory, createdAt: ReportStore.iso8601(Date()), pid: pid,
+            processStartTime: FaultJournal.processStartTime(pid))
+        if (try? journal.record(entry)) != nil { journalEntry = entry }
+    }
+
+    private func journalExit(_ how: String) {
+        guard let journal, let entry = journalEntry else { return }
+        journal.resolve(entry, outcome: "target process \(how)")
+        journalEntry = nil
     }
 
     /// The running process's pid (waits for a spawn in progress).
@@ -31,8 +60,14 @@ actor TargetProcessSupervisor {
     /// Starts the process and polls `ready` until it answers; returns milliseconds until ready.
     @discardableResult
     func start() async throws -> Double {
-        try launch()
+        try await launchJournaled()
         return try await waitReady()
+    }
+
+    /// Spawns the process and journals it.
+    func launchJournaled() async throws {
+        try launch()
+        await journalSpawn()
     }
 
     /// Polls `ready` until the launched process answers; returns milliseconds waited.
@@ -155,6 +190,7 @@ actor TargetProcessSupervisor {
         self.pid = nil
         if let how = gone {
             self.exit = nil
+            journalExit(how)
             return (true, "pid \(pid) \(how) \(Int(ms.rounded())) ms after SIG\(signal.rawValue)")
         }
         return (false, "pid \(pid) still running 5 s after SIG\(signal.rawValue)")
@@ -196,12 +232,14 @@ actor TargetProcessSupervisor {
         if let how = await Self.wait(for: exit, timeout: .seconds(5)) {
             self.exit = nil
             self.pid = nil
+            journalExit(how)
             return how
         }
         _ = Glibc.kill(pid, SIGKILL)
         let how = await exit.value
         self.exit = nil
         self.pid = nil
+        journalExit(how)
         return how + " (after SIGKILL)"
     }
 

@@ -173,8 +173,36 @@ extension StormDrillTests {
             #expect(FileManager.default.fileExists(atPath: log))
             // And it was stopped at the end: nothing listens any more.
             let probe = try ChildProcess.run(
-                "/bin/sh", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port) && echo open || echo closed"], timeout: 10)
-            #expect(!probe.stdout.contains("open"))
+                "/bin/bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port) && echo open || echo closed"], timeout: 10)
+            #expect(probe.stdout.contains("closed"))
+            #expect(FaultJournalIndex.entries("\(dir)/state").isEmpty, "each spawn was journaled and resolved")
+        }
+
+        @Test("a target process that outlives a driver killed with SIGKILL is stopped by recover")
+        func orphanedTarget() throws {
+            let port = FreePort.find()
+            let dir = Repository.temporaryDirectory("fault-orphan")
+            let plan = try DrillEndToEndTests.writePlan(
+                """
+                {"stormdrill": 1, "name": "orphan",
+                 "target": {"baseURL": "http://127.0.0.1:\(port)",
+                   "process": {"argv": ["\(Repository.binary)", "serve", "campus", "--port", "\(port)"],
+                               "ready": "http://127.0.0.1:\(port)/health"}},
+                 "load": {"model": "open", "stages": [{"duration": "20s", "rate": 10}]},
+                 "journeys": [{"name": "menu", "steps": [{"name": "menu", "method": "GET", "path": "/menu"}]}]}
+                """, in: dir)
+            let env = ["STORMDRILL_STATE_DIR": "\(dir)/state"]
+            let status = try Self.runThenSignal(
+                ["run", plan, "--out", "\(dir)/reports", "--quiet"], environment: env, signal: SIGKILL, after: 3)
+            #expect(status == 128 + SIGKILL)
+            let listening = "exec 3<>/dev/tcp/127.0.0.1/\(port) && echo open || echo closed"
+            #expect(try ChildProcess.run("/bin/bash", ["-c", listening], timeout: 10).stdout.contains("open"))
+            #expect(FaultJournalIndex.entries("\(dir)/state").count == 1)
+            let recovered = try ChildProcess.run(Repository.binary, ["recover"], timeout: 60, environment: env)
+            #expect(recovered.status == 0, "\(recovered.stderr)")
+            #expect(recovered.stderr.contains("stopped with SIGTERM"), "\(recovered.stderr)")
+            #expect(try ChildProcess.run("/bin/bash", ["-c", listening], timeout: 10).stdout.contains("closed"))
+            #expect(FaultJournalIndex.entries("\(dir)/state").isEmpty)
         }
 
         @Test("a pause fault stops the target process (state T) and resumes it")
@@ -208,8 +236,13 @@ extension StormDrillTests {
             let run = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/reports")[0]
             let journal = "\(dir)/reports/\(run)/journal"
             let files = try FileManager.default.contentsOfDirectory(atPath: journal).sorted()
-            #expect(files.count == 2 && files[0].hasSuffix(".json") && files[1].hasSuffix(".resolved"), "\(files)")
-            let entry = try String(contentsOfFile: "\(journal)/\(files[0])", encoding: .utf8)
+            let pauses = files.filter { $0.hasSuffix(".json") && $0.contains("freeze") }
+            #expect(pauses.count == 1, "\(files)")
+            let pauseFile = try #require(pauses.first)
+            #expect(files.contains(pauseFile.replacingOccurrences(of: ".json", with: ".resolved")), "\(files)")
+            // The target process itself was journaled too (and resolved when the drill stopped it).
+            #expect(files.filter { $0.contains("target-process") }.count == 2, "\(files)")
+            let entry = try String(contentsOfFile: "\(journal)/\(pauseFile)", encoding: .utf8)
             #expect(entry.contains("\"kind\" : \"pause\"") && entry.contains("\"pid\""), "\(entry)")
         }
 
