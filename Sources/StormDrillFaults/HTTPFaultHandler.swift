@@ -69,6 +69,7 @@ final class HTTPFaultHandler: ChannelDuplexHandler {
     private var closing = false
     private var pendingRead = false
     private var heldBytes = 0
+    private var needsFlush = false
 
     init(link: ToxicLinkHandler, isProbe: Bool) {
         self.link = link
@@ -222,7 +223,15 @@ final class HTTPFaultHandler: ChannelDuplexHandler {
             }
         }
         slot.parts.append(part)
-        drain()
+        // Flushed once per read burst of the upstream (`flushResponses`), not once per part.
+        drain(flush: false)
+    }
+
+    /// The upstream's read burst is over: send what was written.
+    func flushResponses() {
+        guard needsFlush, let context else { return }
+        needsFlush = false
+        context.flush()
     }
 
     /// The upstream connection closed: pass on what it sent, then close the client.
@@ -233,7 +242,7 @@ final class HTTPFaultHandler: ChannelDuplexHandler {
 
     // MARK: writing responses in order
 
-    private func drain() {
+    private func drain(flush: Bool = true) {
         guard let context, !closing else { return }
         let now = context.eventLoop.now
         var wrote = false
@@ -280,11 +289,15 @@ final class HTTPFaultHandler: ChannelDuplexHandler {
         if closeAfter || (upstreamClosed && !canProgressWithoutUpstream) {
             closing = true
             timer?.cancel()
-            if wrote { context.flush() }
+            if wrote || needsFlush { context.flush() }
             context.close(promise: nil)
             return
         }
-        if wrote { context.flush() }
+        if wrote { needsFlush = true }
+        if flush && needsFlush {
+            needsFlush = false
+            context.flush()
+        }
         upstream?.resumeReading()
         resumeReading()
     }
@@ -378,6 +391,11 @@ final class HTTPUpstreamHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         client?.upstreamResponse(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        client?.flushResponses()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
