@@ -32,7 +32,8 @@ extension ProxyRegistry {
         case .success:
             return ProbeResult(
                 proxy: name, toxic: nil, verified: false,
-                evidence: "a connect to \(target) was accepted (proxy enabled: \(info.enabled))", measuredMilliseconds: ms)
+                evidence: "a connect to \(target) was accepted (proxy enabled: \(info.enabled))",
+                measuredMilliseconds: ms)
         case .failure(let failure):
             let refused = failure.code == ECONNREFUSED
             return ProbeResult(
@@ -104,10 +105,11 @@ extension ProxyRegistry {
         for _ in 0..<attempts {
             do {
                 let (result, drawn) = try await Self.probe(proxy, toxic)
-                if drawn { 
+                if drawn {
                     guard notDrawn > 0 else { return result }
                     var r = result
-                    r.evidence += " (toxicity \(toxic.toxic.toxicity): \(notDrawn) earlier probe connection"
+                    r.evidence +=
+                        " (toxicity \(toxic.toxic.toxicity): \(notDrawn) earlier probe connection"
                         + "\(notDrawn == 1 ? " was" : "s were") not drawn)"
                     return r
                 }
@@ -118,7 +120,8 @@ extension ProxyRegistry {
         }
         return ProbeResult(
             proxy: name, toxic: toxicName, verified: false,
-            evidence: "toxicity \(toxic.toxic.toxicity): none of \(attempts) probe connections was drawn for the toxic, "
+            evidence:
+                "toxicity \(toxic.toxic.toxicity): none of \(attempts) probe connections was drawn for the toxic, "
                 + "so its effect could not be observed (it still applies to that share of real connections)")
     }
 
@@ -129,7 +132,8 @@ extension ProxyRegistry {
         let toxic = info.toxic
         let name = proxy.name
         func result(_ verified: Bool, _ evidence: String, _ ms: Double? = nil) -> ProbeResult {
-            ProbeResult(proxy: name, toxic: toxic.name, verified: verified, evidence: evidence, measuredMilliseconds: ms)
+            ProbeResult(
+                proxy: name, toxic: toxic.name, verified: verified, evidence: evidence, measuredMilliseconds: ms)
         }
         if toxic.kind.isHTTP {
             return (try await probeHTTPFault(proxy, info, result), true)
@@ -176,7 +180,8 @@ extension ProxyRegistry {
                             silent,
                             silent
                                 ? "no answer in \(silenceMilliseconds) ms and the connection stays open (timeout 0 "
-                                    + "holds data)\(down ? "" : "; the responder received \(responder.seen.bytesReceived) bytes")"
+                                    + "holds data)"
+                                    + (down ? "" : "; the responder received \(responder.seen.bytesReceived) bytes")
                                 : "the probe got \(record.received.readableBytes) bytes or a close within "
                                     + "\(silenceMilliseconds) ms"), true
                     )
@@ -227,7 +232,9 @@ extension ProxyRegistry {
             }
             switch toxic.kind {
             case .bandwidth(let rate):
-                guard rate > 0 else { return (result(true, "rate 0 is unlimited: the toxic passes data unchanged"), true) }
+                guard rate > 0 else {
+                    return (result(true, "rate 0 is unlimited: the toxic passes data unchanged"), true)
+                }
                 let bytes = min(max(rate * 300, 2048), 4 << 20)
                 let expected = Double(bytes) / Double(rate)
                 let start = NIODeadline.now()
@@ -312,7 +319,9 @@ extension ProxyRegistry {
                         reads == 0
                             ? "\(bytes) bytes did not pass within 5 s"
                             : "\(bytes) bytes arrived in \(reads) reads (average_size \(average), size_variation"
-                                + " \(variation), delay \(delay) µs: about \(pieces) slices\(delay == 0 ? "; without a delay the kernel may merge them" : ""))"),
+                                + " \(variation), delay \(delay) µs: about \(pieces) slices"
+                                + (delay == 0 ? "; without a delay the kernel may merge them)" : ")")
+                    ),
                     true
                 )
             case .limitData(let limit):
@@ -353,8 +362,10 @@ extension ProxyRegistry {
         let toxic = info.toxic
         return try await session(proxy, httpClient: true) { connection, responder, _ in
             let start = NIODeadline.now()
-            try await connection.sendRequest(path: "/stormdrill-probe", headers: [(HTTPFaultHandler.probeHeader, toxic.name)])
-            let counts = info.stats.map { "; real traffic so far: \($0.requestsSeen) seen, \($0.requestsFaulted) faulted" } ?? ""
+            try await connection.sendRequest(
+                path: "/stormdrill-probe", headers: [(HTTPFaultHandler.probeHeader, toxic.name)])
+            let counts =
+                info.stats.map { "; real traffic so far: \($0.requestsSeen) seen, \($0.requestsFaulted) faulted" } ?? ""
             switch toxic.kind {
             case .httpError(let status, _, _), .failFirst(_, let status):
                 let (met, record) = await connection.wait(timeout: .seconds(3)) { !$0.responses.isEmpty }

@@ -172,7 +172,9 @@ final class FaultProxy: Sendable {
             if toxic.kind.isHTTP && s.proto != .http {
                 throw FaultProxyError.invalid("\(toxic.kind.typeName) needs a proxy with protocol http")
             }
-            if s.toxics.contains(where: { $0.toxic.name == toxic.name }) { throw FaultProxyError.toxicExists(toxic.name) }
+            if s.toxics.contains(where: { $0.toxic.name == toxic.name }) {
+                throw FaultProxyError.toxicExists(toxic.name)
+            }
             let counters = toxic.kind.isHTTP ? HTTPToxicCounters() : nil
             s.toxics.append(ToxicRuntime(id: s.nextToxicID, revision: 0, toxic: toxic, http: counters))
             s.nextToxicID += 1

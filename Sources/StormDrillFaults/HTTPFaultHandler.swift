@@ -257,7 +257,9 @@ final class HTTPFaultHandler: ChannelDuplexHandler {
                 for part in slot.parts {
                     switch part {
                     case .head(var head):
-                        if !slot.fired.isEmpty { head.headers.add(name: Self.faultHeader, value: slot.fired.joined(separator: ",")) }
+                        if !slot.fired.isEmpty {
+                            head.headers.add(name: Self.faultHeader, value: slot.fired.joined(separator: ","))
+                        }
                         context.write(wrapOutboundOut(.head(head)), promise: nil)
                     case .body(let buffer): context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
                     case .end(let trailers): context.write(wrapOutboundOut(.end(trailers)), promise: nil)
@@ -324,7 +326,8 @@ final class HTTPFaultHandler: ChannelDuplexHandler {
         } else if slot.version.major == 1 && slot.version.minor == 0 {
             headers.add(name: "connection", value: "keep-alive")
         }
-        let head = HTTPResponseHead(version: slot.version, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        let head = HTTPResponseHead(
+            version: slot.version, status: HTTPResponseStatus(statusCode: status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if !slot.isHead && bytes.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)

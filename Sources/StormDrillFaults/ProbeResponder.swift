@@ -153,7 +153,9 @@ private final class HTTPResponderHandler: ChannelInboundHandler {
             let body = ByteBuffer(string: "stormdrill probe responder\n")
             var headers = HTTPHeaders([("content-type", "text/plain"), ("content-length", "\(body.readableBytes)")])
             if !keepAlive { headers.add(name: "connection", value: "close") }
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil
+            )
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             let keepAlive = self.keepAlive
             let channel = context.channel

@@ -15,7 +15,8 @@ public struct ProxyConfig: Sendable, Hashable {
     /// - Parameters:
     ///   - listen: default `127.0.0.1:0`, a free loopback port.
     public init(
-        name: String, listen: String = "127.0.0.1:0", upstream: String, enabled: Bool = true, proto: ProxyProtocol = .tcp
+        name: String, listen: String = "127.0.0.1:0", upstream: String, enabled: Bool = true,
+        proto: ProxyProtocol = .tcp
     ) {
         self.name = name
         self.listen = listen

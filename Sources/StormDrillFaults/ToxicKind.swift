@@ -76,7 +76,8 @@ public enum ToxicKind: Sendable, Hashable {
     /// The attributes as Toxiproxy's JSON object.
     var attributes: [String: JSONValue] {
         switch self {
-        case .latency(let latency, let jitter): ["latency": .number(Double(latency)), "jitter": .number(Double(jitter))]
+        case .latency(let latency, let jitter):
+            ["latency": .number(Double(latency)), "jitter": .number(Double(jitter))]
         case .bandwidth(let rate): ["rate": .number(Double(rate))]
         case .slowClose(let delay): ["delay": .number(Double(delay))]
         case .timeout(let timeout): ["timeout": .number(Double(timeout))]

@@ -39,7 +39,9 @@ public struct ToxiproxyAPI: Sendable {
         router.get("/proxies") { _, _ in
             let all = await registry.list()
             return Self.respond(
-                .ok, ToxiproxyJSON.encode(.object(Dictionary(uniqueKeysWithValues: all.map { ($0.name, ToxiproxyJSON.proxy($0)) }))))
+                .ok,
+                ToxiproxyJSON.encode(
+                    .object(Dictionary(uniqueKeysWithValues: all.map { ($0.name, ToxiproxyJSON.proxy($0)) }))))
         }
         router.post("/proxies") { request, _ in
             await Self.handle(.created) {
@@ -79,7 +81,8 @@ public struct ToxiproxyAPI: Sendable {
                 let f = JSONFields(try ToxiproxyJSON.object(try await Self.body(request)))
                 return ToxiproxyJSON.proxy(
                     try await registry.update(
-                        name, enabled: try f.object["enabled"].flatMap { $0.isNull ? nil : try f.bool("enabled", true) },
+                        name,
+                        enabled: try f.object["enabled"].flatMap { $0.isNull ? nil : try f.bool("enabled", true) },
                         listen: try f.string("listen", nil), upstream: try f.string("upstream", nil)))
             }
         }
@@ -108,7 +111,8 @@ public struct ToxiproxyAPI: Sendable {
         router.get("/proxies/{proxy}/toxics/{toxic}") { _, context in
             await Self.handle(.ok) {
                 ToxiproxyJSON.toxic(
-                    try await registry.toxic(try Self.parameter(context, "toxic"), of: try Self.parameter(context, "proxy")))
+                    try await registry.toxic(
+                        try Self.parameter(context, "toxic"), of: try Self.parameter(context, "proxy")))
             }
         }
         let updateToxic: @Sendable (Request, BasicRequestContext) async -> Response = { request, context in
@@ -124,7 +128,8 @@ public struct ToxiproxyAPI: Sendable {
         router.patch("/proxies/{proxy}/toxics/{toxic}", use: updateToxic)
         router.delete("/proxies/{proxy}/toxics/{toxic}") { _, context in
             await Self.handle(.noContent) {
-                try await registry.removeToxic(try Self.parameter(context, "toxic"), from: try Self.parameter(context, "proxy"))
+                try await registry.removeToxic(
+                    try Self.parameter(context, "toxic"), from: try Self.parameter(context, "proxy"))
                 return nil
             }
         }
@@ -163,7 +168,8 @@ public struct ToxiproxyAPI: Sendable {
 
     private static func failure(_ error: any Error) -> Response {
         let apiError = (error as? FaultProxyError) ?? .invalid("\(error)")
-        return respond(HTTPResponse.Status(code: apiError.apiStatus), ToxiproxyJSON.encode(ToxiproxyJSON.error(apiError)))
+        return respond(
+            HTTPResponse.Status(code: apiError.apiStatus), ToxiproxyJSON.encode(ToxiproxyJSON.error(apiError)))
     }
 
     private static func respond(_ status: HTTPResponse.Status, _ text: String) -> Response {

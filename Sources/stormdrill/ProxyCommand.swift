@@ -53,8 +53,8 @@ struct ProxyCommand: AsyncParsableCommand {
                 let proxies = try await registry.populate(ProxyConfig.list(fromJSON: Array(data)))
                 for proxy in proxies {
                     FileHandleOutput.standardOutput.write(
-                        "proxy \(proxy.name) (\(proxy.proto.rawValue)) listening on \(proxy.listen) → \(proxy.upstream)"
-                            + (proxy.enabled ? "" : " (disabled)") + "\n")
+                        "proxy \(proxy.name) (\(proxy.proto.rawValue)) listening on \(proxy.listen)"
+                            + " → \(proxy.upstream)" + (proxy.enabled ? "" : " (disabled)") + "\n")
                 }
             } catch {
                 FileHandleOutput.standardError.write("stormdrill proxy: \(config): \(error)\n")

@@ -60,11 +60,13 @@ extension StormDrillTests {
             }
         }
 
-        @Test("every TCP toxic verifies in both streams", arguments: [
-            ToxicKind.timeout(timeout: 80), .timeout(timeout: 0), .resetPeer(timeout: 30), .limitData(bytes: 500),
-            .bandwidth(rate: 500), .slicer(averageSize: 64, sizeVariation: 8, delay: 500), .slowClose(delay: 80),
-            .latency(latency: 40, jitter: 5),
-        ])
+        @Test(
+            "every TCP toxic verifies in both streams",
+            arguments: [
+                ToxicKind.timeout(timeout: 80), .timeout(timeout: 0), .resetPeer(timeout: 30), .limitData(bytes: 500),
+                .bandwidth(rate: 500), .slicer(averageSize: 64, sizeVariation: 8, delay: 500), .slowClose(delay: 80),
+                .latency(latency: 40, jitter: 5),
+            ])
         func everyToxic(kind: ToxicKind) async throws {
             for stream in ToxicStream.allCases {
                 try await S.withTCPProxy { registry, _, _ in
@@ -80,7 +82,8 @@ extension StormDrillTests {
             try await HTTPFaultTests.withHTTPProxy { registry, _, upstream in
                 _ = try await registry.addToxic(Toxic(kind: .httpError(status: 418, rate: 0.01, body: nil)), to: "api")
                 _ = try await registry.addToxic(Toxic(name: "ff", kind: .failFirst(count: 2, status: 503)), to: "api")
-                _ = try await registry.addToxic(Toxic(name: "slow", kind: .httpDelay(delay: 60, jitter: 0, rate: 0)), to: "api")
+                _ = try await registry.addToxic(
+                    Toxic(name: "slow", kind: .httpDelay(delay: 60, jitter: 0, rate: 0)), to: "api")
                 _ = try await registry.addToxic(Toxic(name: "hole", kind: .blackhole(rate: 0)), to: "api")
                 for name in ["http_error_downstream", "ff", "slow", "hole"] {
                     let result = await registry.verify(proxy: "api", toxic: name)
@@ -93,7 +96,8 @@ extension StormDrillTests {
                 // fail_first's budget is untouched: real traffic still gets its two failures.
                 let real = try await HTTPFaultTests.requests(try await registry.get("api"), count: 3)
                 #expect(real.map(\.status) == [503, 503, 200])
-                let latencyOnHTTP = try await registry.addToxic(Toxic(kind: .latency(latency: 30, jitter: 0)), to: "api")
+                let latencyOnHTTP = try await registry.addToxic(
+                    Toxic(kind: .latency(latency: 30, jitter: 0)), to: "api")
                 let result = await registry.verify(proxy: "api", toxic: latencyOnHTTP.name)
                 #expect(result.verified, "\(result)")
             }

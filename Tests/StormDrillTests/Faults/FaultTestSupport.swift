@@ -10,6 +10,7 @@ import Testing
 /// connections that record arrival times, and round-trip measurements.
 enum FaultTestSupport {
     /// A registry with one TCP proxy in front of a fresh line-protocol upstream; everything is stopped afterwards.
+    @discardableResult
     static func withTCPProxy<T>(
         _ body: (ProxyRegistry, ProxyInfo, ProbeResponder) async throws -> T
     ) async throws -> T {
@@ -45,7 +46,9 @@ enum FaultTestSupport {
 
     /// Sends PING and waits for the n-th PONG on the connection; returns the round trip in milliseconds (nil on
     /// timeout), measured to the moment the answer's bytes were read.
-    static func pingRoundTrip(_ connection: ProbeConnection, count: Int, timeout: TimeAmount = .seconds(3)) async throws
+    static func pingRoundTrip(
+        _ connection: ProbeConnection, count: Int, timeout: TimeAmount = .seconds(3)
+    ) async throws
         -> Double?
     {
         let start = NIODeadline.now()

@@ -10,7 +10,10 @@ extension StormDrillTests {
     struct HTTPFaultTests {
         typealias S = FaultTestSupport
 
-        static func withHTTPProxy<T>(_ body: (ProxyRegistry, ProxyInfo, FixtureServer) async throws -> T) async throws
+        @discardableResult
+        static func withHTTPProxy<T>(
+            _ body: (ProxyRegistry, ProxyInfo, FixtureServer) async throws -> T
+        ) async throws
             -> T
         {
             let upstream = try await FixtureServer.start { _ in FixtureResponse(status: 200, body: "{\"ok\":true}") }

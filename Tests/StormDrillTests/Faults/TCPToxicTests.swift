@@ -44,7 +44,8 @@ extension StormDrillTests {
         @Test("upstream latency delays the request, and two latency toxics add up")
         func upstreamLatency() async throws {
             try await S.withTCPProxy { registry, info, _ in
-                _ = try await registry.addToxic(Toxic(kind: .latency(latency: 60, jitter: 0), stream: .upstream), to: "dep")
+                _ = try await registry.addToxic(
+                    Toxic(kind: .latency(latency: 60, jitter: 0), stream: .upstream), to: "dep")
                 _ = try await registry.addToxic(Toxic(kind: .latency(latency: 40, jitter: 0)), to: "dep")
                 let c = try await S.connect(info)
                 let rtt = try #require(try await S.pingRoundTrip(c, count: 1))

@@ -25,7 +25,8 @@ extension StormDrillTests {
                     let chunk = output.fileHandleForReading.availableData
                     if chunk.isEmpty { break }
                     text += String(decoding: chunk, as: UTF8.self)
-                    if let line = text.split(separator: "\n").first(where: { $0.contains("Toxiproxy API listening on") }),
+                    if let line = text.split(separator: "\n").first(where: { $0.contains("Toxiproxy API listening on") }
+                    ),
                         let port = Int(line.split(separator: ":").last ?? "")
                     {
                         self.port = port
