@@ -141,7 +141,12 @@ final class FaultProxy: Sendable {
         }
         let name = self.name
         let logger = self.logger
+        let bound = NIOLoopBound(connection, eventLoop: loop)
         return started.flatMapErrorThrowing { error in
+            // Past every toxic, so the bootstrap's close reaches the client socket at once (a graceful close would
+            // wait for writes that can never complete on a channel that was never registered), as Toxiproxy closes
+            // the client when the upstream cannot be dialled.
+            bound.value.abort()
             logger.debug("proxy \(name): upstream \(upstream) not reachable: \(error)")
             throw error
         }

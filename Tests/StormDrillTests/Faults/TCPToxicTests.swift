@@ -54,6 +54,25 @@ extension StormDrillTests {
             }
         }
 
+        @Test(
+            "an upstream that cannot be reached closes the client at once (tcp and http), as Toxiproxy does",
+            arguments: [false, true])
+        func unreachableUpstream(http: Bool) async throws {
+            // A port that nothing listens on: bound to port 0 and closed again.
+            let closed = try await ProbeResponder.start(http: false)
+            let address = closed.address.description
+            await closed.stop()
+            let registry = ProxyRegistry(logger: S.quietLogger)
+            let info = try await registry.create(name: "gone", upstream: address, protocol: http ? .http : .tcp)
+            let start = NIODeadline.now()
+            let c = try await S.connect(info, http: http)
+            let (met, record) = await c.wait(timeout: .seconds(3)) { $0.closedAt != nil }
+            #expect(met, "the client connection was left open")
+            if let at = record.closedAt { #expect(S.milliseconds(start, at) < 500) }
+            await c.close()
+            await registry.shutdown()
+        }
+
         @Test("down refuses connects and closes open connections; up again accepts on the same port")
         func downAndUp() async throws {
             try await S.withTCPProxy { registry, info, _ in
