@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Python tools for StormDrill (today: checking plans against plans/schema.json).
+# Python tools for StormDrill: checking plans against plans/schema.json, and the real Toxiproxy clients
+# (toxiproxy-python, Chaos Toolkit with chaostoolkit-toxiproxy) that the tests drive `stormdrill proxy` with.
 #
 # Keeps a private virtual environment in .build/python-tools under the repository root with pinned packages, and
 # runs Python in it. Setting up happens once; later calls only compare a stamp file and start Python at once.
