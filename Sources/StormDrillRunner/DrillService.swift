@@ -270,18 +270,9 @@ struct DrillService: Service {
 
     /// The first port the embedded target reports, or nil if it does not start within `timeout`.
     static func firstPort(_ ports: AsyncStream<Int>, timeout: Duration) async -> Int? {
-        await withTaskGroup(of: Int?.self) { group in
-            group.addTask {
-                for await port in ports { return port }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        await Deadline.first(within: timeout) {
+            for await port in ports { return port }
+            return nil
         }
     }
 

@@ -245,16 +245,7 @@ actor TargetProcessSupervisor {
 
     /// Waits for the process task, or nil after `timeout`.
     private static func wait(for task: Task<String, Never>, timeout: Duration) async -> String? {
-        await withTaskGroup(of: String?.self) { group in
-            group.addTask { await task.value }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        await Deadline.first(within: timeout) { await task.value }
     }
 }
 
