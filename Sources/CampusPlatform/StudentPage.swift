@@ -546,15 +546,30 @@ public enum StudentPage {
             delivered: "Delivered", picked_up: "Picked up", cancelled: "Cancelled", canceled: "Cancelled",
             refunded: "Refunded", payment_failed: "Payment failed", failed: "Failed", rejected: "Rejected"
           };
+          function paymentDelayed(o) {
+            if (o.state === "payment_pending") return true;
+            if (o.state !== "placed" || String(o.paymentState || "") !== "pending") return false;
+            if ($("notice").getAttribute("data-state") === "degraded") return true;
+            var created = o.createdAt ? Date.parse(o.createdAt) : NaN;
+            return !isNaN(created) && Date.now() - created > 5000;
+          }
+          function pickupPointOf(o) { return o.pickupPoint || (o.dispatch && o.dispatch.pickupPoint) || null; }
           function describe(o) {
-            var s = o.state, pickup = !!o.pickupPoint || (o.dispatch && o.dispatch.mode === "pickup");
+            var s = o.state, pickup = !!pickupPointOf(o) || (o.dispatch && o.dispatch.mode === "pickup");
+            var pay = String(o.paymentState || "");
+            if (paymentDelayed(o)) s = "payment_pending";
+            if ((s === "cancelled" || s === "canceled") && pay) {
+              if (pay === "refunded") return ["warn", "This order was cancelled and refunded. The money goes back to your payment method."];
+              if (pay === "refund_pending") return ["warn", "This order was cancelled. Your refund is on its way (it may take a moment while payment recovers)."];
+              if (pay === "failed") return ["warn", "This order was cancelled because the payment did not go through. You have not been charged."];
+            }
             switch (s) {
               case "placed": return ["info", "Order received. Waiting for the payment to go through…"];
               case "payment_pending": return ["warn", "Your order is saved, but payment is delayed by a problem on our side. We will charge you as soon as payment works again — you don't need to order again."];
               case "paid": return ["info", "Paid. The kitchen is preparing your food."];
               case "preparing": return ["info", "The kitchen is preparing your food."];
-              case "ready": case "ready_for_pickup": return ["ok", "Ready! Collect it at " + pretty(o.pickupPoint || "the pickup point") + "."];
-              case "dispatched": return ["info", pickup ? "On its way to " + pretty(o.pickupPoint || "the pickup point") + "." : "A rider is bringing it to your dorm gate."];
+              case "ready": case "ready_for_pickup": return ["ok", "Ready! Collect it at " + nameOf(menu && menu.pickupPoints, pickupPointOf(o) || "the pickup point") + "."];
+              case "dispatched": return ["info", pickup ? "On its way to " + nameOf(menu && menu.pickupPoints, pickupPointOf(o) || "the pickup point") + "." : "A rider is bringing it to your dorm gate."];
               case "delivered": return ["ok", "Delivered. Enjoy your meal!"];
               case "picked_up": return ["ok", "Picked up. Enjoy your meal!"];
               case "cancelled": case "canceled": return ["warn", "This order was cancelled" + (o.paymentState === "refunded" ? " and refunded." : ".")];
@@ -564,8 +579,8 @@ public enum StudentPage {
             }
           }
           function renderSteps(o) {
-            var pickup = !!o.pickupPoint || (o.dispatch && o.dispatch.mode === "pickup");
-            var steps = [["placed", "Placed"], ["paid", "Paid"], ["dispatched", pickup ? "On its way" : "On its way"], [pickup ? "picked_up" : "delivered", pickup ? "Picked up" : "Delivered"]];
+            var pickup = !!pickupPointOf(o) || (o.dispatch && o.dispatch.mode === "pickup");
+            var steps = [["placed", "Placed"], ["paid", "Paid"], ["dispatched", "On its way"], [pickup ? "picked_up" : "delivered", pickup ? "Picked up" : "Delivered"]];
             var rank = { placed: 0, payment_pending: 0, paid: 1, preparing: 1, dispatched: 2, ready: 2, ready_for_pickup: 2, delivered: 3, picked_up: 3 };
             var at = rank.hasOwnProperty(o.state) ? rank[o.state] : -1;
             var ol = $("order-steps"); ol.innerHTML = "";
@@ -573,7 +588,7 @@ public enum StudentPage {
               var li = document.createElement("li"); li.textContent = step[1];
               if (at >= 0) {
                 if (i < at || (i === at && i === steps.length - 1)) li.className = "done";
-                else if (i === at) li.className = o.state === "payment_pending" ? "trouble" : "current";
+                else if (i === at) li.className = paymentDelayed(o) ? "trouble" : "current";
               }
               ol.appendChild(li);
             });
@@ -595,12 +610,13 @@ public enum StudentPage {
             text($("order-id"), "#" + o.id);
             var st = $("order-state");
             st.setAttribute("data-state", o.state);
-            text(st, LABELS[o.state] || pretty(o.state));
+            text(st, paymentDelayed(o) ? LABELS.payment_pending : (LABELS[o.state] || pretty(o.state)));
             renderSteps(o);
             var d = describe(o);
             var words = d[1];
             if (o.compensation && (o.compensation.issued || o.compensation.coupon)) {
-              words += " Sorry for the delay: " + (o.compensation.coupon ? "coupon " + o.compensation.coupon + " has been added to your account." : "a coupon has been added to your account.");
+              words += " Sorry" + (o.compensation.reason ? " (" + o.compensation.reason + ")" : " for the trouble") + ": " +
+                (o.compensation.coupon ? "coupon " + o.compensation.coupon + " has been added to your account." : "a coupon has been added to your account.");
             }
             message($("order-message"), d[0], words);
             var dl = $("order-details"); dl.innerHTML = "";
@@ -609,7 +625,7 @@ public enum StudentPage {
             var vendorName = null;
             if (menu) menu.vendors.forEach(function (v) { if (v.id === o.canteen) vendorName = v.name; });
             detail(dl, "From", vendorName || (o.canteen ? pretty(o.canteen) : null));
-            if (o.pickupPoint) detail(dl, "Pickup at", nameOf(menu && menu.pickupPoints, o.pickupPoint));
+            if (pickupPointOf(o)) detail(dl, "Pickup at", nameOf(menu && menu.pickupPoints, pickupPointOf(o)));
             else if (o.dorm) detail(dl, "Deliver to", nameOf(menu && menu.dorms, o.dorm).replace(/ \(.*\)$/, "") + (o.gate ? " (" + pretty(o.gate) + ")" : ""));
             detail(dl, o.pickupPoint ? "Time" : "Slot", o.slot);
             var pay = o.paymentState || (o.payment && typeof o.payment === "object" ? o.payment.state : null);
@@ -620,6 +636,12 @@ public enum StudentPage {
               if (x.rider) parts.push("rider " + (typeof x.rider === "object" ? (x.rider.name || x.rider.id) : x.rider));
               if (typeof x.etaMinutes === "number") parts.push("about " + x.etaMinutes + " min");
               if (parts.length) detail(dl, "Delivery", parts.join(" · "));
+              if (x.note) detail(dl, "Note", x.note);
+            }
+            if (o.notifications && typeof o.notifications === "object") {
+              var last = o.notifications.last ? o.notifications.last : null;
+              if (last) detail(dl, "Latest message", last + (o.notifications.queued ? " (" + o.notifications.queued + " more waiting to be sent)" : ""));
+              else if (o.notifications.queued) detail(dl, "Messages", o.notifications.queued + " waiting to be sent; this page is up to date");
             }
             show($("cancel-order"), !!CANCELLABLE[o.state]);
           }

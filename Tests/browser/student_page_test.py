@@ -127,6 +127,7 @@ def start_browser():
                  "--window-size=390,844", "--no-first-run", "--no-default-browser-check",
                  "--disable-extensions", "--disable-background-networking"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
     driver = webdriver.Chrome(service=service, options=options)
     # A phone's viewport: headless Chrome's window cannot be narrower than 500 px, so emulate the device instead.
@@ -155,6 +156,16 @@ def wait_for(driver, what, condition, timeout):
             raise CheckFailed("%s did not happen within %.0f s%s" % (
                 what, timeout, " (%s)" % last_error if last_error else ""))
         time.sleep(0.1)
+
+
+def script_errors(driver):
+    """JavaScript errors the page logged (failed requests are expected during an outage and are not counted)."""
+    try:
+        entries = driver.get_log("browser")
+    except Exception:
+        return []
+    return [e.get("message", "") for e in entries if e.get("level") == "SEVERE" and e.get("source") != "network"
+            and "Failed to load resource" not in e.get("message", "")]
 
 
 def page_text(driver):
@@ -368,6 +379,9 @@ def run(driver, base, args, outage):
         shot(driver, args, "4-after-outage")
     if second.get("id"):
         RESULT["outageOrder"]["finalState"] = page_state(driver)
+    errors = script_errors(driver)
+    if errors:
+        raise CheckFailed("the page logged script errors: %s" % errors[:5])
 
 
 if __name__ == "__main__":
