@@ -62,16 +62,19 @@ public struct Target: Sendable {
     public var connections: Int?
     /// A target process the driver starts, stops at the end and may kill or pause as a fault.
     public var process: TargetProcess?
+    /// The embedded campus platform's profile (`resilient` or `fragile`); nil means resilient.
+    public var profile: String?
 
     public init(
         endpoint: Endpoint, headers: [Header] = [], timeout: PlanDuration = .seconds(10), connections: Int? = nil,
-        process: TargetProcess? = nil
+        process: TargetProcess? = nil, profile: String? = nil
     ) {
         self.endpoint = endpoint
         self.headers = headers
         self.timeout = timeout
         self.connections = connections
         self.process = process
+        self.profile = profile
     }
 
     public static let defaultTimeout = PlanDuration.seconds(10)

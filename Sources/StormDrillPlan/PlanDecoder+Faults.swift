@@ -121,7 +121,7 @@ extension PlanDecoder {
                     if member.key.isEmpty || member.key.contains("=") {
                         report(at: member.keyPosition, p, "must be a variable name without '='")
                     } else if let v = member.value.stringValue {
-                        env[member.key] = v
+                        if let s = staticText(v, member.value, p, allowRun: true) { env[member.key] = s }
                     } else {
                         report(member.value, p, "must be a string (got \(member.value.typeName))")
                     }
@@ -171,9 +171,46 @@ extension PlanDecoder {
                 report(e, path + [.index(i)], "the program must not be empty")
                 return nil
             }
-            out.append(s)
+            guard let text = staticText(s, e, path + [.index(i)], allowRun: true) else { return nil }
+            out.append(text)
         }
         return out
+    }
+
+    /// Replaces `{{vars.NAME}}` in a string that is fixed for the whole drill (argv, env, profile). With
+    /// `allowRun`, `{{run.dir}}` (the run's report folder) is kept for the driver to fill in at run time.
+    mutating func staticText(
+        _ text: String, _ node: JSONNode, _ path: [PathComponent], allowRun: Bool = false
+    ) -> String? {
+        guard text.contains("{{") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                report(node, path, "has an unclosed {{")
+                return nil
+            }
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("vars."), let v = vars[String(name.dropFirst(5))] {
+                out += v
+            } else if allowRun && name == "run.dir" {
+                out += "{{run.dir}}"
+            } else {
+                var message = "unknown placeholder {{\(name)}} here; use {{vars.NAME}}"
+                if allowRun { message += " or {{run.dir}} (the run's report folder)" }
+                if name.hasPrefix("vars."),
+                    let s = Suggestion.closest(
+                        to: String(name.dropFirst(5)), in: vars.keys.sorted())
+                {
+                    message += "; did you mean {{vars.\(s)}}?"
+                }
+                report(node, path, message)
+                return nil
+            }
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
     }
 
     // MARK: - Faults

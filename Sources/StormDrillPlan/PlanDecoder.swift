@@ -7,15 +7,19 @@ import Foundation
 public struct PlanDecoder {
     private let file: String
     private var diagnostics: [PlanDiagnostic] = []
-    private var vars: [String: String] = [:]
+    private(set) var vars: [String: String] = [:]
     private var basePath = ""
+    /// `--var NAME=VALUE` values that replace the plan's own.
+    private var overrides: [String: String] = [:]
 
     /// Top-level keys, in the order the docs list them.
     static let rootKeys = [
         "$schema", "stormdrill", "name", "description", "seed", "vars", "target", "load",
         "journeys", "slo", "dependencies", "faults", "abortWhen",
     ]
-    static let targetKeys = ["baseURL", "embedded", "headers", "timeout", "connections", "process"]
+    static let targetKeys = ["baseURL", "embedded", "profile", "headers", "timeout", "connections", "process"]
+    /// Profiles of the embedded campus platform.
+    static let campusProfiles = ["resilient", "fragile"]
     static let openKeys = ["model", "arrival", "stages", "shape", "maxInFlight"]
     static let closedKeys = ["model", "users", "thinkTime", "duration"]
     static let stageKeys = ["duration", "rate", "from", "to"]
@@ -32,7 +36,9 @@ public struct PlanDecoder {
     }
 
     /// Decodes a plan from its bytes. `file` is only used in messages.
-    public static func decode(_ bytes: [UInt8], file: String) -> Result<Plan, PlanError> {
+    public static func decode(
+        _ bytes: [UInt8], file: String, overrides: [String: String] = [:]
+    ) -> Result<Plan, PlanError> {
         let root: JSONNode
         do {
             root = try JSONParser.parse(bytes)
@@ -44,12 +50,15 @@ public struct PlanDecoder {
                         message: "invalid JSON: \(error.message)")
                 ]))
         }
-        return decode(root, file: file)
+        return decode(root, file: file, overrides: overrides)
     }
 
-    /// Decodes a plan from a parsed document.
-    public static func decode(_ root: JSONNode, file: String) -> Result<Plan, PlanError> {
+    /// Decodes a plan from a parsed document. `overrides` replace the values of vars the plan defines.
+    public static func decode(
+        _ root: JSONNode, file: String, overrides: [String: String] = [:]
+    ) -> Result<Plan, PlanError> {
         var decoder = PlanDecoder(file: file)
+        decoder.overrides = overrides
         let plan = decoder.decodeRoot(root)
         if let plan, decoder.diagnostics.isEmpty { return .success(plan) }
         var seen = Set<PlanDiagnostic>()
@@ -232,6 +241,17 @@ public struct PlanDecoder {
             }
         }
         if let v = m["vars"] { decodeVars(v) }
+        for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            if vars[name] != nil {
+                vars[name] = value
+            } else {
+                var message = "--var \(name): the plan defines no var \"\(name)\""
+                if let s = Suggestion.closest(to: name, in: vars.keys.sorted()) {
+                    message += "; did you mean \"\(s)\"?"
+                }
+                report(m["vars"] ?? root, [.key("vars")], message)
+            }
+        }
 
         let target = m["target"].flatMap { decodeTarget($0) }
         let load = m["load"].flatMap { decodeLoad($0) }
@@ -341,6 +361,24 @@ public struct PlanDecoder {
         if let t = m["timeout"] { timeout = duration(t, path + [.key("timeout")]) ?? timeout }
         var connections: Int?
         if let c = m["connections"] { connections = integer(c, path + [.key("connections")], min: 1, max: 100_000) }
+        var profile: String?
+        if let pn = m["profile"], let text = string(pn, path + [.key("profile")]) {
+            if case .embedded = endpoint, let value = staticText(text, pn, path + [.key("profile")]) {
+                if PlanDecoder.campusProfiles.contains(value) {
+                    profile = value
+                } else {
+                    var message = "unknown campus profile \"\(value)\"; use \"resilient\" or \"fragile\""
+                    if let s = Suggestion.closest(to: value, in: PlanDecoder.campusProfiles) {
+                        message += "; did you mean \"\(s)\"?"
+                    }
+                    report(pn, path + [.key("profile")], message)
+                }
+            } else if endpoint != nil, case .url = endpoint {
+                report(
+                    pn, path + [.key("profile")],
+                    "\"profile\" chooses how the embedded campus platform behaves; it needs \"embedded\": \"campus\"")
+            }
+        }
         var process: TargetProcess?
         if let p = m["process"] {
             process = decodeTargetProcess(p)
@@ -350,7 +388,8 @@ public struct PlanDecoder {
         }
         guard let endpoint else { return nil }
         return Target(
-            endpoint: endpoint, headers: headers, timeout: timeout, connections: connections, process: process)
+            endpoint: endpoint, headers: headers, timeout: timeout, connections: connections, process: process,
+            profile: profile)
     }
 
     private mutating func decodeHeaders(

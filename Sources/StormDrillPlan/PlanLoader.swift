@@ -13,7 +13,8 @@ public enum PlanLoader {
     public static let maximumSize = 8 * 1024 * 1024
 
     /// Reads `path` and decodes it. A missing or unreadable file is reported like any other plan error.
-    public static func load(path: String) -> Result<LoadedPlan, PlanError> {
+    /// `overrides` replace the values of vars the plan defines (`stormdrill run --var NAME=VALUE`).
+    public static func load(path: String, overrides: [String: String] = [:]) -> Result<LoadedPlan, PlanError> {
         let bytes: [UInt8]
         do {
             let url = URL(fileURLWithPath: path)
@@ -32,7 +33,9 @@ public enum PlanLoader {
         } catch {
             return .failure(fileError(path, "cannot read the plan: \(error.localizedDescription)"))
         }
-        return PlanDecoder.decode(bytes, file: path).map { LoadedPlan(plan: $0, file: path, bytes: bytes) }
+        return PlanDecoder.decode(bytes, file: path, overrides: overrides).map {
+            LoadedPlan(plan: $0, file: path, bytes: bytes)
+        }
     }
 
     /// True when `path` holds a JSON Schema document (such as `plans/schema.json`) rather than a plan: its root has

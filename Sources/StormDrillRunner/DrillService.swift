@@ -61,7 +61,12 @@ struct DrillService: Service {
                 return
             }
         }
-        if let process = plan.target.process {
+        if var process = plan.target.process {
+            // {{run.dir}}: the run's report folder, as an absolute path (a stable place for the target's data that
+            // survives a kill and restart within the drill).
+            let runDirectory = URL(fileURLWithPath: reportDirectory ?? FileManager.default.currentDirectoryPath).path
+            process.argv = process.argv.map { $0.replacingOccurrences(of: "{{run.dir}}", with: runDirectory) }
+            process.env = process.env.mapValues { $0.replacingOccurrences(of: "{{run.dir}}", with: runDirectory) }
             let s = TargetProcessSupervisor(
                 spec: process, logPath: reportDirectory.map { $0 + "/target.log" }, journal: runner.options.journal,
                 planName: plan.name, reportDirectory: reportDirectory ?? "")

@@ -34,6 +34,16 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the combined schedule of load stages and faults; send nothing.")
     var dryRun = false
 
+    @Option(
+        name: .customLong("var"), help: ArgumentHelp("Replace a var of the plan (repeatable).", valueName: "name=value")
+    )
+    var vars: [String] = []
+
+    @Option(
+        name: .long,
+        help: "Multiply every time on the drill clock (stages, fault windows) by this factor; 0.05 runs 5 min in 15 s.")
+    var durationScale: Double?
+
     @Flag(name: .long, help: "First roll back what a killed driver left applied (as `stormdrill recover`).")
     var recover = false
 
@@ -41,17 +51,23 @@ struct RunCommand: AsyncParsableCommand {
         if let eventLoops, eventLoops < 1 || eventLoops > 256 {
             throw ValidationError("--event-loops must be between 1 and 256")
         }
+        if let durationScale, !(durationScale > 0 && durationScale <= 100) {
+            throw ValidationError("--duration-scale must be greater than 0 and at most 100")
+        }
+        _ = try VarOverrides.parse(vars)
     }
 
     func run() async throws {
-        let loaded: LoadedPlan
-        switch PlanLoader.load(path: plan) {
+        var read: LoadedPlan
+        switch PlanLoader.load(path: plan, overrides: try VarOverrides.parse(vars)) {
         case .failure(let error):
             FileHandleOutput.standardError.write(error.description + "\n")
             throw ExitCode(2)
         case .success(let l):
-            loaded = l
+            read = l
         }
+        if let durationScale { read.plan = read.plan.scaled(by: durationScale) }
+        let loaded = read
         if dryRun {
             FileHandleOutput.standardOutput.write(ScheduleDescription.render(loaded.plan) + "\n")
             return
@@ -97,6 +113,20 @@ struct RunCommand: AsyncParsableCommand {
             FileHandleOutput.standardError.write("stormdrill: report not written: \(error)\n")
         }
         throw ExitCode(outcome.exitCode)
+    }
+}
+
+/// `--var NAME=VALUE` options.
+enum VarOverrides {
+    static func parse(_ options: [String]) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for option in options {
+            guard let eq = option.firstIndex(of: "="), eq != option.startIndex else {
+                throw ValidationError("--var needs NAME=VALUE (got \"\(option)\")")
+            }
+            out[String(option[..<eq])] = String(option[option.index(after: eq)...])
+        }
+        return out
     }
 }
 

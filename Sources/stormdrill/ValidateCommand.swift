@@ -17,11 +17,17 @@ struct ValidateCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only problems.")
     var quiet = false
 
+    @Option(
+        name: .customLong("var"),
+        help: ArgumentHelp("Replace a var of the plans (repeatable).", valueName: "name=value"))
+    var vars: [String] = []
+
     @Argument(help: "Plan files (JSON).")
     var plans: [String]
 
     func validate() throws {
         if plans.isEmpty { throw ValidationError("give at least one plan file") }
+        _ = try VarOverrides.parse(vars)
     }
 
     func run() throws {
@@ -33,7 +39,7 @@ struct ValidateCommand: ParsableCommand {
                 }
                 continue
             }
-            switch PlanLoader.load(path: path) {
+            switch PlanLoader.load(path: path, overrides: try VarOverrides.parse(vars)) {
             case .failure(let error):
                 failed += 1
                 FileHandleOutput.standardError.write(error.description + "\n")
