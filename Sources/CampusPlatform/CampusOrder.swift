@@ -1,6 +1,6 @@
 import StormDrillPlan
 
-/// An order as the campus platform stores and returns it.
+/// An order as the campus platform stores and returns it (`GET /orders/{id}`, the body of a 201).
 public struct CampusOrder: Codable, Sendable, Equatable {
     public struct Line: Codable, Sendable, Equatable {
         public var sku: String
@@ -9,8 +9,41 @@ public struct CampusOrder: Codable, Sendable, Equatable {
         public var priceCents: Int
     }
 
+    /// How the order reaches the student.
+    public struct Dispatch: Codable, Sendable, Equatable {
+        /// `delivery` (a rider brings it to the dorm gate) or `pickup` (the student collects it at `pickupPoint`).
+        public var mode: String
+        public var rider: String?
+        public var etaMinutes: Int?
+        public var pickupPoint: String?
+        /// Why dispatch has not happened yet or why the order was moved to a pickup point.
+        public var note: String?
+    }
+
+    /// Messages to the student about this order.
+    public struct Notifications: Codable, Sendable, Equatable {
+        /// Messages the notification service accepted.
+        public var count: Int
+        /// Messages waiting in the outbox for the notification channel to come back.
+        public var queued: Int
+        /// The latest message's text (sent or queued).
+        public var last: String?
+    }
+
+    /// A coupon for an order hurt by an incident (delivered late or refunded).
+    public struct Compensation: Codable, Sendable, Equatable {
+        public var issued: Bool
+        public var coupon: String?
+        public var reason: String?
+    }
+
     public var id: String
+    /// Same as `state` (kept for clients of the first version).
     public var status: String
+    /// placed, paid, dispatched, delivered, picked_up or cancelled.
+    public var state: String
+    /// pending, paid, refund_pending, refunded or failed.
+    public var paymentState: String
     public var student: String
     public var canteen: String
     public var items: [Line]
@@ -21,7 +54,11 @@ public struct CampusOrder: Codable, Sendable, Equatable {
     public var payment: String
     public var pickupPoint: String?
     public var clientReference: String?
+    public var dispatch: Dispatch
+    public var notifications: Notifications
+    public var compensation: Compensation
     public var createdAt: String
+    public var updatedAt: String
 }
 
 /// The body of `POST /orders`, as the student app (and StormDrill's campus plans) send it.

@@ -1,41 +1,40 @@
-import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// The campus service as a long-running `Service` bound to an address; reports its bound port once listening.
+/// The campus platform as one long-running `Service` that reports only the order service's port: the embedded target
+/// of `{"embedded": "campus"}` drills. It runs ``CampusPlatformServices`` (order service plus payment, dispatch and
+/// notification on free ports) with a fresh temporary data folder, removed at a clean shutdown.
 public struct CampusServer: Service {
     public let host: String
     public let port: Int
-    public let service: CampusService
+    public let configuration: CampusConfiguration
     let onRunning: @Sendable (Int) async -> Void
-    let eventLoopGroup: any EventLoopGroup
     let logger: Logger
 
     /// - Parameters:
-    ///   - port: 0 picks a free port; `onRunning` receives the one bound.
+    ///   - port: the order service's port; 0 picks a free port, and `onRunning` receives the one bound.
+    ///   - configuration: everything else (its host and order port are replaced by `host` and `port`).
     public init(
-        host: String = "127.0.0.1", port: Int = 0, service: CampusService = CampusService(),
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        host: String = "127.0.0.1", port: Int = 0, configuration: CampusConfiguration = CampusConfiguration(),
         logger: Logger = Logger(label: "campus"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.host = host
         self.port = port
-        self.service = service
-        self.eventLoopGroup = eventLoopGroup
+        var configuration = configuration
+        configuration.host = host
+        configuration.orderPort = port
+        self.configuration = configuration
         self.logger = logger
         self.onRunning = onRunning
     }
 
     public func run() async throws {
         let onRunning = self.onRunning
-        let app = Application(
-            router: service.makeRouter(),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "campus"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
-            eventLoopGroupProvider: .shared(eventLoopGroup),
-            logger: logger)
-        try await app.run()
+        let platform = CampusPlatformServices(configuration: configuration, logger: logger) { ports in
+            await onRunning(ports.order)
+        }
+        try await platform.run()
     }
 }

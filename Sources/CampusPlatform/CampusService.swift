@@ -5,27 +5,38 @@ import Logging
 import NIOCore
 import StormDrillPlan
 
-/// The embedded campus take-out service: `GET /health`, `GET /menu`, `POST /orders` (validated, honours
-/// `Idempotency-Key`, 201 with an id), `GET /orders/{id}`. It is what `{"embedded": "campus"}` drills run against.
-public struct CampusService: Sendable {
-    public let store: CampusOrderStore
-
-    public init(store: CampusOrderStore = CampusOrderStore()) {
-        self.store = store
-    }
+/// The order service's HTTP API: `GET /health`, `GET /menu`, `POST /orders` (validated, honours `Idempotency-Key`),
+/// `GET /orders/{id}`, `POST /orders/{id}/cancel`, `GET /status` (the incident notice), `GET /metrics`
+/// (Prometheus text) and `GET /` (the student page). See docs/campus-platform.md.
+struct CampusService: Sendable {
+    let processor: OrderProcessor
 
     /// The largest request body accepted.
     static let maximumBody = 64 * 1024
 
     /// Builds the router.
-    public func makeRouter() -> Router<BasicRequestContext> {
+    func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        let store = self.store
+        let processor = self.processor
+        let store = processor.store
+        router.add(middleware: RequestMetricsMiddleware(metrics: processor.metrics))
+        // The student page belongs to StudentPage.swift (owned by the web page's author): this one line serves it.
+        router.get("/") { _, _ in CampusService.html(StudentPage.html) }
         router.get("/health") { _, _ in
             CampusService.json(.ok, #"{"status":"ok"}"#)
         }
         router.get("/menu") { _, _ in
             CampusService.json(.ok, CampusService.menuJSON)
+        }
+        router.get("/status") { _, _ in
+            let notice = processor.monitor.evaluate(now: .now(), nowMs: CampusClock.nowMs())
+            return CampusService.json(.ok, CampusService.encode(StatusBody(notice, profile: processor.profile)))
+        }
+        router.get("/metrics") { _, _ in
+            processor.refreshGauges()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: processor.metrics.exposition())))
         }
         router.post("/orders") { request, _ in
             var request = request
@@ -35,7 +46,8 @@ public struct CampusService: Sendable {
             } catch {
                 return CampusService.problem(.contentTooLarge, "body", "request body larger than 64 KiB")
             }
-            return CampusService.placeOrder(body: body, key: request.headers[.idempotencyKey], store: store)
+            return await CampusService.placeOrder(
+                body: body, key: request.headers[.idempotencyKey], processor: processor)
         }
         router.get("/orders/{id}") { _, context in
             guard let id = context.parameters.get("id"), let order = store.order(id: id) else {
@@ -43,10 +55,25 @@ public struct CampusService: Sendable {
             }
             return CampusService.json(.ok, CampusService.encode(order))
         }
+        router.post("/orders/{id}/cancel") { _, context in
+            guard let id = context.parameters.get("id") else {
+                return CampusService.problem(.notFound, "id", "no such order")
+            }
+            switch await processor.cancel(id: id) {
+            case .cancelled(let order):
+                return CampusService.json(.ok, CampusService.encode(order))
+            case .notFound:
+                return CampusService.problem(.notFound, "id", "no such order")
+            case .tooLate(let state):
+                return CampusService.problem(.conflict, "state", "an order that is \(state) can no longer be cancelled")
+            case .failed(let reason):
+                return CampusService.problem(.badGateway, "payment", "refund failed: \(reason)")
+            }
+        }
         return router
     }
 
-    static func placeOrder(body: ByteBuffer, key: String?, store: CampusOrderStore) -> Response {
+    static func placeOrder(body: ByteBuffer, key: String?, processor: OrderProcessor) async -> Response {
         let bytes = Data(body.readableBytesView)
         let request: PlaceOrderRequest
         do {
@@ -71,20 +98,9 @@ public struct CampusService: Sendable {
         if let key, key.isEmpty || key.count > 128 {
             return problem(.badRequest, "Idempotency-Key", "Idempotency-Key must be 1 to 128 characters")
         }
-        // Hash every byte (Data's own hash covers only a prefix).
-        var hasher = Hasher()
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-        let fingerprint = hasher.finalize()
-        let now = CampusService.timestamp()
-        let placement = store.place(key: key, fingerprint: fingerprint) { id in
-            CampusOrder(
-                id: id, status: "placed", student: request.student, canteen: request.canteen, items: priced.lines,
-                totalCents: priced.total, dorm: request.dorm,
-                gate: request.dorm.flatMap { d in CampusCatalog.dorms.first { $0.id == d }?.gate } ?? request.gate,
-                slot: request.slot, payment: request.payment ?? "campus-card", pickupPoint: request.pickupPoint,
-                clientReference: request.reference, createdAt: now)
-        }
-        switch placement {
+        // A hash of every byte that stays the same across restarts (a retry after a crash must still match).
+        let hash = Int64(bitPattern: FNV1a.hash(body.readableBytesView))
+        switch await processor.place(request: request, priced: priced, key: key, hash: hash) {
         case .created(let order):
             var response = json(.created, encode(order))
             response.headers[.location] = "/orders/\(order.id)"
@@ -95,7 +111,36 @@ public struct CampusService: Sendable {
             return response
         case .conflict:
             return problem(.conflict, "Idempotency-Key", "this Idempotency-Key was used for a different request")
+        case .paymentFailed(let reason):
+            return problem(.badGateway, "payment", "payment failed: \(reason)")
+        case .paymentDeclined:
+            return problem(.init(code: 402), "payment", "the payment was declined")
+        case .storeFailed:
+            return problem(.serviceUnavailable, "order", "the order could not be saved; try again")
         }
+    }
+
+    /// The body of `GET /status`.
+    struct StatusBody: Encodable {
+        var state: String
+        var message: String
+        var since: String?
+        var dependencies: [String: String]
+        var profile: String
+
+        init(_ notice: IncidentMonitor.Notice, profile: CampusProfile) {
+            state = notice.state
+            message = notice.message
+            since = notice.sinceMs.map { CampusClock.timestamp(ms: $0) }
+            dependencies = Dictionary(uniqueKeysWithValues: notice.dependencies.map { ($0.key.rawValue, $0.value) })
+            self.profile = profile.rawValue
+        }
+    }
+
+    static func html(_ text: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     // MARK: - Encoding
@@ -121,12 +166,6 @@ public struct CampusService: Sendable {
         return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "{}"
     }
 
-    static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
-
     /// The menu: every canteen and merchant with opening hours and priced items, plus slots and pickup points.
     static let menuJSON: String = {
         struct Menu: Encodable {
@@ -148,6 +187,8 @@ public struct CampusService: Sendable {
             var pickupPoints: [String]
             var paymentMethods: [String]
             var dorms: [[String: String]]
+            /// Dorm gates where riders hand orders over, with their hand-off rules.
+            var gates: [[String: String]]
         }
         let menu = Menu(
             vendors: CampusCatalog.vendors.map { v in
@@ -158,7 +199,12 @@ public struct CampusService: Sendable {
             },
             slots: CampusCatalog.slots, pickupPoints: CampusCatalog.pickupPoints,
             paymentMethods: CampusCatalog.paymentMethods.map(\.id),
-            dorms: CampusCatalog.dorms.map { ["id": $0.id, "name": $0.name, "gate": $0.gate] })
+            dorms: CampusCatalog.dorms.map { ["id": $0.id, "name": $0.name, "gate": $0.gate] },
+            gates: CampusCatalog.gates.map { gate in
+                gate == "west-gate"
+                    ? ["id": gate, "rule": "no hand-offs for slots from \(DispatchService.westGateCurfew)"]
+                    : ["id": gate, "rule": "open for hand-offs"]
+            })
         return encode(menu)
     }()
 }
