@@ -109,7 +109,7 @@ public enum StudentPage {
             <p class="updated" id="order-updated"></p>
             <div class="row">
               <button type="button" id="cancel-order" hidden>Cancel order</button>
-              <button type="button" id="new-order">Place another order</button>
+              <button type="button" id="new-order">New order</button>
             </div>
           </section>
 
@@ -265,6 +265,8 @@ public enum StudentPage {
             if (state === "ok" || state === "operational") state = "none";
             el.setAttribute("data-state", state);
             if (state === "none") { show(el, false); el.innerHTML = ""; return; }
+            if (el.getAttribute("data-shown") === JSON.stringify(s) && !el.hidden) return;
+            el.setAttribute("data-shown", JSON.stringify(s));
             el.innerHTML = "";
             var head = document.createElement("strong");
             var sinceRaw = s.since !== undefined && s.since !== null ? s.since : s.sinceMs;
@@ -283,6 +285,8 @@ public enum StudentPage {
               : "Some parts of the platform are not working right now. Orders placed now are kept and finished when it recovers.");
             el.appendChild(document.createTextNode(words));
             show(el, true);
+            // The order card words a pending payment by the notice, so it follows at once.
+            if (lastOrder && orderId && String(lastOrder.id) === orderId) renderOrder(lastOrder);
           }
 
           // ---------- menu ----------
@@ -632,7 +636,6 @@ public enum StudentPage {
             if (pay) detail(dl, "Payment", pretty(pay));
             if (o.dispatch && typeof o.dispatch === "object") {
               var x = o.dispatch, parts = [];
-              if (x.mode) parts.push(pretty(x.mode));
               if (x.rider) parts.push("rider " + (typeof x.rider === "object" ? (x.rider.name || x.rider.id) : x.rider));
               if (typeof x.etaMinutes === "number") parts.push("about " + x.etaMinutes + " min");
               if (parts.length) detail(dl, "Delivery", parts.join(" · "));
@@ -640,7 +643,7 @@ public enum StudentPage {
             }
             if (o.notifications && typeof o.notifications === "object") {
               var last = o.notifications.last ? o.notifications.last : null;
-              if (last) detail(dl, "Latest message", last + (o.notifications.queued ? " (" + o.notifications.queued + " more waiting to be sent)" : ""));
+              if (last) detail(dl, "Message", last + (o.notifications.queued ? " (" + o.notifications.queued + " more waiting to be sent)" : ""));
               else if (o.notifications.queued) detail(dl, "Messages", o.notifications.queued + " waiting to be sent; this page is up to date");
             }
             show($("cancel-order"), !!CANCELLABLE[o.state]);
