@@ -637,7 +637,7 @@ public enum StudentPage {
             if (o.dispatch && typeof o.dispatch === "object") {
               var x = o.dispatch, parts = [];
               if (x.rider) parts.push("rider " + (typeof x.rider === "object" ? (x.rider.name || x.rider.id) : x.rider));
-              if (typeof x.etaMinutes === "number") parts.push("about " + x.etaMinutes + " min");
+              if (typeof x.etaMinutes === "number" && !TERMINAL[o.state]) parts.push("about " + x.etaMinutes + " min");
               if (parts.length) detail(dl, "Delivery", parts.join(" · "));
               if (x.note) detail(dl, "Note", x.note);
             }
