@@ -131,9 +131,16 @@ final class FaultProxy: Sendable {
         let started = connection.start(
             client: child, upstream: route?.responder ?? upstream, proto: proto,
             connectTimeout: Self.upstreamConnectTimeout)
-        let snapshot = state.withLock { s in
+        let snapshot = state.withLock { s -> ToxicSnapshot? in
+            // Accepted just as the proxy went down: `stop()` has already taken its list of connections, so this one
+            // must not join it and outlive the outage.
+            guard s.enabled else { return nil }
             s.connections[id] = ConnectionHandle(eventLoop: loop, connection: NIOLoopBound(connection, eventLoop: loop))
             return ToxicSnapshot(version: s.version, toxics: s.toxics)
+        }
+        guard let snapshot else {
+            connection.abort()
+            return started.flatMapThrowing { _ in throw ChannelError.ioOnClosedChannel }
         }
         connection.apply(snapshot)
         child.closeFuture.whenComplete { [self] _ in

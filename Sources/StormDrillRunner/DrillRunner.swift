@@ -195,6 +195,11 @@ final class RunControl: Sendable {
         engine?.stop(grace: grace)
     }
 
+    /// Forgets the engine once it has shut down, so a late signal does not schedule work on its closed loops.
+    func detachEngine() {
+        state.withLockedValue { $0.engine = nil }
+    }
+
     func attach(faults: FaultController) {
         state.withLockedValue { $0.faults = faults }
     }
@@ -222,10 +227,9 @@ final class RunControl: Sendable {
             return (s.engine, s.faults, first)
         }
         guard first else { return }
-        Task {
-            await faults?.stop()
-            engine?.stop(grace: grace)
-        }
+        // The load stops at once; the rollbacks run beside it (the drill service waits for both).
+        engine?.stop(grace: grace)
+        if let faults { Task { await faults.stop() } }
     }
 
     /// Registers the engine; returns false if a stop was already requested.

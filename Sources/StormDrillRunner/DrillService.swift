@@ -144,6 +144,7 @@ struct DrillService: Service {
         faultTask?.cancel()
         await faultTask?.value
         await monitorTask.value
+        control.detachEngine()
         await engine.shutdown()
         await teardown()
         await finishAndRecord(

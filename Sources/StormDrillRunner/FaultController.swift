@@ -24,6 +24,8 @@ actor FaultController {
     private var journalEntries: [Int: JournalEntry] = [:]
     private var drillStart: NIODeadline?
     private var checks: [Task<Void, Never>] = []
+    /// Waits for a restarted target to serve again; cancelled when the drill stops.
+    private var restartWaits: [Task<Void, Never>] = []
     /// Serialises actions: the run loop and `stop()` may both want to act.
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
@@ -81,6 +83,9 @@ actor FaultController {
         let actions = schedule.stop()
         for action in actions { await perform(action) }
         release()
+        for wait in restartWaits { wait.cancel() }
+        for wait in restartWaits { await wait.value }
+        restartWaits.removeAll()
         for check in checks { await check.value }
         checks.removeAll()
     }
@@ -106,7 +111,8 @@ actor FaultController {
                 guard let proxies else { throw ControllerError("no proxy for \(dependency)") }
                 try await proxies.setEnabled(dependency, false)
                 records[i].actualStartMs = offsetMs()
-                check(i) { await proxies.verifyDown(dependency) }
+                // A refused connect takes well under a millisecond: checked at once, before any rollback can run.
+                setVerification(i, await proxies.verifyDown(dependency))
             case .toxic(let dependency, let spec):
                 guard let proxies else { throw ControllerError("no proxy for \(dependency)") }
                 try await proxies.addToxic(dependency, name: fault.name, spec)
@@ -120,15 +126,17 @@ actor FaultController {
                 records[i].verified = gone
                 records[i].evidence = evidence
                 if gone {
-                    // A killed process is gone: nothing may answer on its address any more.
+                    // A killed process is gone: nothing may answer on its address any more (checked at once, so a
+                    // quick restart cannot answer in its place).
                     let ready = target.spec.ready
-                    check(i) {
-                        let answer = await ReadinessProbe.check(ready, timeout: .milliseconds(300))
-                        if answer == .refused {
-                            return FaultVerification(verified: true, evidence: evidence + "; \(ready) refuses")
-                        }
-                        return FaultVerification(
-                            verified: false, evidence: evidence + "; but \(ready) still answers: \(answer)")
+                    let answer = await ReadinessProbe.check(ready, timeout: .milliseconds(300))
+                    if answer == .refused {
+                        setVerification(i, FaultVerification(verified: true, evidence: evidence + "; \(ready) refuses"))
+                    } else {
+                        setVerification(
+                            i,
+                            FaultVerification(
+                                verified: false, evidence: evidence + "; but \(ready) still answers: \(answer)"))
                     }
                 } else {
                     throw ControllerError(evidence)
@@ -184,6 +192,13 @@ actor FaultController {
             }
         case .kill:
             guard let target else { return }
+            if schedule.stopped {
+                // The drill is ending: restarting a target only to stop it again would hold the stop up for as long
+                // as the target takes to start.
+                records[i].actualEndMs = offsetMs()
+                records[i].rollback = "not restarted: the drill stopped during the window"
+                return
+            }
             do {
                 try await target.launchJournaled()
                 records[i].actualEndMs = offsetMs()
@@ -200,7 +215,7 @@ actor FaultController {
                         self.noteRollback(i, "restarted but not serving: \(error)", failed: true)
                     }
                 }
-                checks.append(task)
+                restartWaits.append(task)
             } catch {
                 rollbackFailed(i, "restart failed: \(error)")
             }
@@ -250,6 +265,14 @@ actor FaultController {
     }
 
     private func setVerification(_ i: Int, _ v: FaultVerification) {
+        if !v.verified, let end = records[i].actualEndMs {
+            // The window closed before the probe finished: its failure says nothing about the fault.
+            records[i].verified = nil
+            records[i].evidence = String(
+                "inconclusive: the fault was rolled back (at \(Int(end)) ms) before its check finished; \(v.evidence)"
+                    .prefix(300))
+            return
+        }
         records[i].verified = v.verified
         records[i].evidence = String(v.evidence.prefix(300))
     }

@@ -25,6 +25,9 @@ public struct JournalEntry: Codable, Sendable, Hashable {
     public var pid: Int32?
     /// The process's start time (field 22 of /proc/PID/stat), to recognise a reused pid.
     public var processStartTime: String?
+    /// The driver that wrote the entry, and its start time: while it runs, the rollback is its own business.
+    public var driverPID: Int32?
+    public var driverStartTime: String?
 
     public init(
         id: String, kind: Kind, fault: String, plan: String, reportDirectory: String, createdAt: String,
@@ -69,6 +72,9 @@ public struct FaultJournal: Sendable {
 
     /// Writes the entry to the report folder and the index, each fsync'd, before the fault is applied.
     public func record(_ entry: JournalEntry) throws {
+        var entry = entry
+        entry.driverPID = getpid()
+        entry.driverStartTime = Self.processStartTime(getpid())
         let data = try Self.encoder.encode(entry)
         try FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
         if !entry.reportDirectory.isEmpty {
@@ -109,6 +115,19 @@ public struct FaultJournal: Sendable {
             }
         }
         return (entries.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }, unreadable)
+    }
+
+    /// Whether the driver that wrote `entry` still runs (same pid, same start time): then its rollback is not owed
+    /// yet, and neither `recover` nor a refusing `run` may touch it.
+    public static func ownerIsAlive(_ entry: JournalEntry) -> Bool {
+        guard let pid = entry.driverPID, let started = entry.driverStartTime else { return false }
+        return processStartTime(pid) == started
+    }
+
+    /// Entries whose driver is gone: rollbacks owed now.
+    public func owed() -> (entries: [JournalEntry], unreadable: [String]) {
+        let (entries, unreadable) = pending()
+        return (entries.filter { !Self.ownerIsAlive($0) }, unreadable)
     }
 
     /// A new entry id, sortable by time.

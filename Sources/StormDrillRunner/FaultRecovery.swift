@@ -12,7 +12,9 @@ public enum FaultRecovery {
 
     /// Rolls back every pending entry, oldest first. An entry whose rollback fails stays for the next attempt.
     public static func recover(_ journal: FaultJournal) async -> (results: [Result], unreadable: [String]) {
-        let (entries, unreadable) = journal.pending()
+        // Entries of a driver that still runs are its own to roll back: touching them would undo a live drill's
+        // faults under it and run their rollbacks twice.
+        let (entries, unreadable) = journal.owed()
         var results: [Result] = []
         for entry in entries {
             switch entry.kind {

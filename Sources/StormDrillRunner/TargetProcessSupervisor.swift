@@ -83,7 +83,7 @@ actor TargetProcessSupervisor {
             if case .status = await ReadinessProbe.check(spec.ready, timeout: .milliseconds(500)) {
                 return (ContinuousClock.now - started).milliseconds
             }
-            try? await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw Failure(
             description: "target process did not answer \(spec.ready) within \(spec.readyTimeout)")
@@ -96,6 +96,9 @@ actor TargetProcessSupervisor {
 
     /// Spawns the process (again); `waitReady` then tells when it serves.
     func launch() throws {
+        if exit != nil && !exitedFlag {
+            throw Failure(description: "the previous target process (pid \(pid.map(String.init) ?? "?")) still runs")
+        }
         exitedFlag = false
         paused = false
         let out: SystemPackage.FileDescriptor?
@@ -179,21 +182,28 @@ actor TargetProcessSupervisor {
 
     /// Sends `signal` and waits (up to 5 s) until the process is gone. Returns evidence.
     func kill(signal: ProcessSignal) async -> (gone: Bool, evidence: String) {
-        guard let pid = await resolvePID(), let exit else { return (false, "no target process is running") }
+        guard let pid = await resolvePID(), exit != nil else { return (false, "no target process is running") }
         let sent = ContinuousClock.now
         if paused { _ = Glibc.kill(pid, SIGCONT) }
         guard Glibc.kill(pid, signal.number) == 0 else {
             return (false, "kill(\(pid), SIG\(signal.rawValue)) failed: errno \(errno)")
         }
-        let gone = await Self.wait(for: exit, timeout: .seconds(5))
-        let ms = (ContinuousClock.now - sent).milliseconds
-        self.pid = nil
-        if let how = gone {
-            self.exit = nil
-            journalExit(how)
-            return (true, "pid \(pid) \(how) \(Int(ms.rounded())) ms after SIG\(signal.rawValue)")
+        var how = await waitForExit(timeout: .seconds(5))
+        var escalated = false
+        if how == nil && signal != .KILL {
+            // The fault is a crash: a target that ignores the signal is killed outright, never left running beside
+            // the restarted one.
+            _ = Glibc.kill(pid, SIGKILL)
+            escalated = true
+            how = await waitForExit(timeout: .seconds(5))
         }
-        return (false, "pid \(pid) still running 5 s after SIG\(signal.rawValue)")
+        let ms = (ContinuousClock.now - sent).milliseconds
+        guard let how else { return (false, "pid \(pid) still running 10 s after SIG\(signal.rawValue) and SIGKILL") }
+        self.pid = nil
+        self.exit = nil
+        journalExit(how)
+        let note = escalated ? " (SIG\(signal.rawValue) was ignored for 5 s; SIGKILL sent)" : ""
+        return (true, "pid \(pid) \(how) \(Int(ms.rounded())) ms after SIG\(signal.rawValue)\(note)")
     }
 
     /// SIGSTOP; verified by the process state in /proc.
@@ -222,30 +232,39 @@ actor TargetProcessSupervisor {
 
     /// Stops the process for good: SIGCONT if paused, SIGTERM, SIGKILL after 5 s.
     func stop() async -> String {
-        guard let exit else { return "not running" }
+        guard exit != nil else { return "not running" }
         guard let pid = await resolvePID() else {
-            _ = await exit.value
+            _ = await waitForExit(timeout: .seconds(5))
             return "not running"
         }
         if paused { _ = Glibc.kill(pid, SIGCONT) }
         _ = Glibc.kill(pid, SIGTERM)
-        if let how = await Self.wait(for: exit, timeout: .seconds(5)) {
+        var how = await waitForExit(timeout: .seconds(5))
+        var suffix = ""
+        if how == nil {
+            _ = Glibc.kill(pid, SIGKILL)
+            how = await waitForExit(timeout: .seconds(5))
+            suffix = " (after SIGKILL: SIGTERM was ignored for 5 s)"
+        }
+        let text = (how ?? "did not exit even after SIGKILL") + suffix
+        if how != nil {
             self.exit = nil
             self.pid = nil
-            journalExit(how)
-            return how
+            journalExit(text)
         }
-        _ = Glibc.kill(pid, SIGKILL)
-        let how = await exit.value
-        self.exit = nil
-        self.pid = nil
-        journalExit(how)
-        return how + " (after SIGKILL)"
+        return text
     }
 
-    /// Waits for the process task, or nil after `timeout`.
-    private static func wait(for task: Task<String, Never>, timeout: Duration) async -> String? {
-        await Deadline.first(within: timeout) { await task.value }
+    /// How the current process ended, once it has (nil if it still runs after `timeout`). Polls the exit flag the
+    /// process task sets, rather than awaiting the task itself, so the time limit holds even though that task cannot
+    /// be cancelled.
+    private func waitForExit(timeout: Duration) async -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while !exitedFlag && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        guard exitedFlag, let exit else { return nil }
+        return await exit.value
     }
 }
 

@@ -76,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
         if recover {
             guard await RecoverCommand.recover(journal, quiet: quiet) else { throw ExitCode(1) }
         } else {
-            let pending = journal.pending()
+            let pending = journal.owed()
             if !pending.entries.isEmpty || !pending.unreadable.isEmpty {
                 var message = "stormdrill: the fault journal (\(journal.stateDirectory)/journal) holds rollbacks a"
                 message += " stopped driver still owes:\n"

@@ -8,7 +8,8 @@ extension StormDrillTests {
         /// Starts `stormdrill ARGS` with `environment`, sends `signal` after `after` seconds; returns the exit status
         /// (a process killed by a signal reports 128 + signal).
         static func runThenSignal(
-            _ arguments: [String], environment: [String: String], signal: Int32, after: Double
+            _ arguments: [String], environment: [String: String], signal: Int32, after: Double,
+            once ready: @escaping () -> Bool = { true }
         ) throws -> Int32 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Repository.binary)
@@ -17,6 +18,9 @@ extension StormDrillTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
+            // On a loaded machine start-up can take seconds: wait for the sign the drill got where the test needs it.
+            let readyBy = Date().addingTimeInterval(30)
+            while !ready() && process.isRunning && Date() < readyBy { usleep(20_000) }
             Thread.sleep(forTimeInterval: after)
             kill(process.processIdentifier, signal)
             let signalled = Date()
@@ -54,7 +58,7 @@ extension StormDrillTests {
             let state = "\(dir)/state"
             let status = try Self.runThenSignal(
                 ["run", plan, "--out", "\(dir)/reports", "--quiet"], environment: ["STORMDRILL_STATE_DIR": state],
-                signal: SIGINT, after: 3)
+                signal: SIGINT, after: 1, once: { Self.lines(marks) == ["start"] })
             #expect(status == 130)
             #expect(Self.lines(marks) == ["start", "rollback"])
             let (_, report) = try DrillEndToEndTests.onlyReport(in: "\(dir)/reports")
@@ -80,7 +84,8 @@ extension StormDrillTests {
             let state = "\(dir)/state"
             let env = ["STORMDRILL_STATE_DIR": state]
             let status = try Self.runThenSignal(
-                ["run", plan, "--out", "\(dir)/reports", "--quiet"], environment: env, signal: SIGKILL, after: 3)
+                ["run", plan, "--out", "\(dir)/reports", "--quiet"], environment: env, signal: SIGKILL, after: 1,
+                once: { Self.lines(marks) == ["start"] })
             #expect(status == 128 + SIGKILL)
             #expect(Self.lines(marks) == ["start"])
             #expect(FaultJournalIndex.entries(state).count == 1)
@@ -166,7 +171,7 @@ extension StormDrillTests {
             let timeline = report.timeline
             #expect(timeline.filter { $0.t < 2 }.allSatisfy { $0.errors == 0 && $0.ok > 0 }, "\(timeline)")
             #expect(timeline.filter { $0.t == 2 || $0.t == 3 }.allSatisfy { $0.errors > 0 }, "\(timeline)")
-            #expect(timeline.filter { $0.t >= 6 }.allSatisfy { $0.errors == 0 && $0.ok > 0 }, "\(timeline)")
+            #expect(timeline.filter { $0.t >= 7 }.allSatisfy { $0.errors == 0 && $0.ok > 0 }, "\(timeline)")
             #expect(report.errors["connect_refused", default: 0] > 0, "\(report.errors)")
             // The target's own output went to target.log beside the report.
             let log = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("target.log").path
@@ -193,7 +198,8 @@ extension StormDrillTests {
                 """, in: dir)
             let env = ["STORMDRILL_STATE_DIR": "\(dir)/state"]
             let status = try Self.runThenSignal(
-                ["run", plan, "--out", "\(dir)/reports", "--quiet"], environment: env, signal: SIGKILL, after: 3)
+                ["run", plan, "--out", "\(dir)/reports", "--quiet"], environment: env, signal: SIGKILL, after: 1,
+                once: { FaultJournalIndex.entries("\(dir)/state").count == 1 })
             #expect(status == 128 + SIGKILL)
             let listening = "exec 3<>/dev/tcp/127.0.0.1/\(port) && echo open || echo closed"
             #expect(try ChildProcess.run("/bin/bash", ["-c", listening], timeout: 10).stdout.contains("open"))
@@ -202,6 +208,40 @@ extension StormDrillTests {
             #expect(recovered.status == 0, "\(recovered.stderr)")
             #expect(recovered.stderr.contains("stopped with SIGTERM"), "\(recovered.stderr)")
             #expect(try ChildProcess.run("/bin/bash", ["-c", listening], timeout: 10).stdout.contains("closed"))
+            #expect(FaultJournalIndex.entries("\(dir)/state").isEmpty)
+        }
+
+        @Test(
+            "a target that ignores SIGTERM: a TERM kill escalates to SIGKILL, and the end of the drill still stops it")
+        func targetIgnoresTerm() throws {
+            let port = FreePort.find()
+            let dir = Repository.temporaryDirectory("fault-ignore-term")
+            let server =
+                "import signal, http.server as h; signal.signal(signal.SIGTERM, signal.SIG_IGN);"
+                + " h.ThreadingHTTPServer(('127.0.0.1', \(port)), h.SimpleHTTPRequestHandler).serve_forever()"
+            let plan = try DrillEndToEndTests.writePlan(
+                """
+                {"stormdrill": 1, "name": "stubborn",
+                 "target": {"baseURL": "http://127.0.0.1:\(port)", "timeout": "500ms",
+                   "process": {"argv": ["python3", "-c", "\(server)"], "ready": "http://127.0.0.1:\(port)/"}},
+                 "load": {"model": "open", "stages": [{"duration": "12s", "rate": 10}]},
+                 "journeys": [{"name": "root", "steps": [{"name": "root", "method": "GET", "path": "/"}]}],
+                 "faults": [{"name": "term", "type": "kill", "signal": "TERM", "at": "1s", "restartAfter": "8s"}]}
+                """, in: dir)
+            let started = Date()
+            let result = try ChildProcess.run(
+                Repository.binary, ["run", plan, "--out", "\(dir)/reports", "--quiet"], timeout: 90,
+                currentDirectory: dir, environment: ["STORMDRILL_STATE_DIR": "\(dir)/state"])
+            #expect(Date().timeIntervalSince(started) < 40, "the drill ended")
+            #expect(result.status == 1, "\(result.stderr)")
+            let (_, report) = try DrillEndToEndTests.onlyReport(in: "\(dir)/reports")
+            let fault = try #require(report.faults?.first)
+            #expect(fault.verified == true, "\(fault)")
+            #expect(fault.evidence?.contains("SIGTERM was ignored for 5 s; SIGKILL sent") == true, "\(fault)")
+            #expect(fault.rollback?.contains("serving again") == true, "\(fault)")
+            let probe = try ChildProcess.run(
+                "/bin/bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port) && echo open || echo closed"], timeout: 10)
+            #expect(probe.stdout.contains("closed"), "the restarted target was stopped with SIGKILL at the end")
             #expect(FaultJournalIndex.entries("\(dir)/state").isEmpty)
         }
 
