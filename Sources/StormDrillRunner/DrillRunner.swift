@@ -91,10 +91,12 @@ public struct DrillRunner: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         // The embedded target reports its port here once it listens.
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        var embeddedServer: CampusServer?
+        var embeddedServer: CampusPlatformServices?
         switch plan.target.endpoint {
         case .embedded:
-            let server = CampusServer(logger: quietLogger()) { port in portContinuation.yield(port) }
+            let server = CampusPlatformServices(
+                configuration: DrillRunner.campusConfiguration(for: plan), logger: quietLogger()
+            ) { ports in portContinuation.yield(ports.order) }
             embeddedServer = server
             // Listed first, so graceful shutdown stops it after the drill.
             services.append(
@@ -135,6 +137,31 @@ public struct DrillRunner: Sendable {
         if let outcome = control.outcome { return outcome }
         // The drill service never got to write a report (should not happen): write a minimal one.
         return await drill.finish(result: DrillResult(), targetURL: "", reportDirectory: nil)
+    }
+
+    /// The embedded campus platform for `plan`: its profile, a fresh data folder, and for each plan dependency named
+    /// `payment`, `dispatch` or `notification` the dependency on the proxy's upstream port with the order service
+    /// calling it through the proxy's listen address.
+    static func campusConfiguration(for plan: Plan) -> CampusConfiguration {
+        var configuration = CampusConfiguration(
+            profile: plan.target.profile.flatMap(CampusProfile.init(rawValue:)) ?? .resilient)
+        for d in plan.dependencies {
+            let url = "http://\(d.listen)"
+            switch d.name {
+            case "payment":
+                configuration.paymentPort = d.upstream.port
+                configuration.paymentURL = url
+            case "dispatch":
+                configuration.dispatchPort = d.upstream.port
+                configuration.dispatchURL = url
+            case "notification":
+                configuration.notificationPort = d.upstream.port
+                configuration.notificationURL = url
+            default:
+                break
+            }
+        }
+        return configuration
     }
 
     func quietLogger() -> Logger {
