@@ -40,6 +40,10 @@ struct OrderServer: Service {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool = .init(
             idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // Fail a request at once when its connection cannot be made: the profile decides what to do (the resilient
+        // one retries with jitter behind a breaker). AsyncHTTPClient's own backoff kept retrying connections long
+        // after a dependency came back, so the breaker's probes timed out and the payment notice never cleared.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
         clientConfiguration.timeout = .init(connect: .seconds(2))
         let client = HTTPClient(
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
