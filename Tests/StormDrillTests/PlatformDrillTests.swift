@@ -24,8 +24,10 @@ extension StormDrillTests {
             let dir = Repository.temporaryDirectory("crash-\(profile)")
             let result = try ChildProcess.run(
                 Repository.binary,
-                ["run", Repository.path("plans/crash-restart-at-peak.json"), "--duration-scale", "0.06", "--var",
-                    "profile=\(profile)", "--out", "\(dir)/reports", "--quiet"],
+                [
+                    "run", Repository.path("plans/crash-restart-at-peak.json"), "--duration-scale", "0.06", "--var",
+                    "profile=\(profile)", "--out", "\(dir)/reports", "--quiet",
+                ],
                 timeout: 120, environment: ["STORMDRILL_STATE_DIR": "\(dir)/state"])
             #expect([0, 1, 3].contains(result.status), "\(result.stderr)")
             let (path, report) = try DrillEndToEndTests.onlyReport(in: "\(dir)/reports")
@@ -56,6 +58,108 @@ extension StormDrillTests {
             let acked = Self.acknowledged(report)
             #expect(acked > 100)
             #expect(rows < acked, "fragile acknowledges before writing: \(rows) rows for \(acked) acknowledged orders")
+        }
+
+        /// A platform started as its own process (`serve campus`) with payment behind the drill's proxy.
+        final class Platform {
+            let process = Process()
+            let port = FreePort.find()
+            let paymentPort = FreePort.find()
+            let proxyPort = FreePort.find()
+            let dir: String
+
+            init(profile: String, label: String) throws {
+                dir = Repository.temporaryDirectory(label)
+                process.executableURL = URL(fileURLWithPath: Repository.binary)
+                process.arguments = [
+                    "serve", "campus", "--profile", profile, "--data", "\(dir)/data", "--port", "\(port)",
+                    "--payment-port", "\(paymentPort)", "--payment-url", "http://127.0.0.1:\(proxyPort)",
+                ]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+            }
+
+            func waitUntilUp() async throws {
+                for _ in 0..<200 {
+                    if (try? await TestHTTP.request(port: port, path: "/health"))?.status == 200 { return }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                Issue.record("serve campus did not start")
+            }
+
+            func stop() {
+                process.terminate()
+                process.waitUntilExit()
+            }
+
+            /// A plan against this platform: orders for `seconds`, one payment fault, each order optionally posted
+            /// twice with the same Idempotency-Key (a client retry).
+            func plan(seconds: Int, rate: Int, fault: String, retry: Bool = false) throws -> String {
+                let place = """
+                    {"name": "place-order", "method": "POST", "path": "/orders",
+                     "headers": {"Idempotency-Key": "{{order.idempotencyKey}}"},
+                     "body": {"reference": "{{order.id}}", "student": "{{order.student}}", "dorm": "{{order.dorm}}",
+                       "gate": "{{order.gate}}", "canteen": "{{order.canteen}}", "items": "{{order.items}}",
+                       "total": "{{order.total}}", "slot": "{{order.slot}}", "payment": "{{order.payment}}",
+                       "pickupPoint": "{{order.pickupPoint}}"}, "expect": [200, 201, 202]}
+                    """
+                let steps =
+                    retry ? place + ", " + place.replacingOccurrences(of: "place-order", with: "retry-order") : place
+                return try DrillEndToEndTests.writePlan(
+                    """
+                    {"stormdrill": 1, "name": "payment-fault", "target": {"baseURL": "http://127.0.0.1:\(port)",
+                       "timeout": "5s"},
+                     "dependencies": [{"name": "payment", "listen": "127.0.0.1:\(proxyPort)",
+                                       "upstream": "127.0.0.1:\(paymentPort)", "protocol": "http"}],
+                     "load": {"model": "open", "stages": [{"duration": "\(seconds)s", "rate": \(rate)}]},
+                     "journeys": [{"name": "order", "steps": [\(steps)]}],
+                     "faults": [\(fault)]}
+                    """, in: dir)
+            }
+
+            func run(_ plan: String) throws -> (ProcessResult, DrillReport) {
+                let result = try ChildProcess.run(
+                    Repository.binary, ["run", plan, "--out", "\(dir)/reports", "--quiet"], timeout: 90,
+                    environment: ["STORMDRILL_STATE_DIR": "\(dir)/state"])
+                let (_, report) = try DrillEndToEndTests.onlyReport(in: "\(dir)/reports")
+                return (result, report)
+            }
+        }
+
+        static let outage =
+            #"{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "3s", "duration": "4s"}"#
+
+        @Test("acceptance 4: payment outage against fragile: the errors go to the students, no notice")
+        func paymentOutageFragile() async throws {
+            let platform = try Platform(profile: "fragile", label: "outage-fragile")
+            defer { platform.stop() }
+            try await platform.waitUntilUp()
+            let (result, report) = try platform.run(try platform.plan(seconds: 10, rate: 30, fault: Self.outage))
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(report.totals.journeysFailed > 30, "\(report.totals)")
+            #expect(report.errors.keys.allSatisfy { $0.hasPrefix("http_5") || $0 == "timeout" }, "\(report.errors)")
+            let status = try await TestHTTP.request(port: platform.port, path: "/status")
+            #expect(!status.body.contains("\"degraded\""), "fragile raises no notice: \(status.body)")
+        }
+
+        @Test("acceptance 5: client retries with one Idempotency-Key under payment http_error create no duplicates")
+        func idempotentRetries() async throws {
+            let platform = try Platform(profile: "resilient", label: "idempotent-retries")
+            defer { platform.stop() }
+            try await platform.waitUntilUp()
+            let fault =
+                #"{"name": "flaky-payment", "dependency": "payment", "type": "http_error", "status": 503, "rate": 0.5, "at": "0s", "duration": "6s"}"#
+            let (_, report) = try platform.run(try platform.plan(seconds: 6, rate: 30, fault: fault, retry: true))
+            let journeys = report.totals.journeys
+            #expect(journeys > 150)
+            let rows = try Self.query(
+                "\(platform.dir)/data/campus.sqlite", "SELECT count(*), count(DISTINCT idempotency_key) FROM orders")
+            #expect(rows == ["\(journeys)\t\(journeys)"], "each journey posted its order twice: \(rows)")
+            // The platform's own retries of the charge reuse the order id: at most one charge per order.
+            let summary = try await TestHTTP.request(port: platform.paymentPort, path: "/charges/summary")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(summary.body.utf8)) as? [String: Any])
+            #expect((json["charges"] as? Int ?? Int.max) <= journeys, "\(summary.body)")
         }
 
         @Test("acceptance 4: payment outage against resilient: notice within 10 s, resolved after, none left pending")
