@@ -84,10 +84,22 @@ public final class CampusOrderStore: Sendable {
                 if !order.isFinished { state.active.insert(order.id) }
             }
             let messageColumns = OutboxMessage.columns.joined(separator: ",")
+            var sent: [String: Int] = [:]
+            var queued: [String: Int] = [:]
             for row in try await connection.query("SELECT \(messageColumns) FROM outbox") {
                 guard let message = OutboxMessage(row: row) else { continue }
                 state.nextMessageID = max(state.nextMessageID, message.id + 1)
-                if message.deliveredMs == nil { state.outbox[message.id] = message }
+                if message.deliveredMs == nil {
+                    state.outbox[message.id] = message
+                    queued[message.orderId, default: 0] += 1
+                } else {
+                    sent[message.orderId, default: 0] += 1
+                }
+            }
+            // The outbox is the record of the resilient profile's messages; its counts win over the order rows'.
+            for id in Set(sent.keys).union(queued.keys) {
+                state.orders[id]?.order.notifications.count = sent[id] ?? 0
+                state.orders[id]?.order.notifications.queued = queued[id] ?? 0
             }
         } catch {
             try? await connection.close()
@@ -100,6 +112,8 @@ public final class CampusOrderStore: Sendable {
     /// Commits what is queued and closes the database.
     public func close() async {
         writer.finish()
+        // Wakes a write-behind writer from its interval sleep; it still commits what is queued before returning.
+        writerTask.cancel()
         await writerTask.value
         try? await connection.close()
     }
@@ -251,26 +265,28 @@ public final class CampusOrderStore: Sendable {
     /// Messages waiting in the outbox.
     var outboxCount: Int { state.withLock { $0.outbox.count } }
 
-    /// Marks a message delivered (or counts a failed attempt) and updates its order's notification counts.
-    func messageAttempted(id: Int64, delivered: Bool, now: Int64) -> UInt64? {
+    /// Marks messages delivered (or counts a failed attempt) and updates their orders' notification counts. Only the
+    /// outbox rows are written: the counts are derived from the outbox again when the store is opened.
+    func messagesAttempted(ids: [Int64], delivered: Bool, now: Int64) {
         state.withLock { s in
-            guard var message = s.outbox[id] else { return nil }
-            message.attempts += 1
             var writes: [StoreWrite] = []
-            if delivered {
-                message.deliveredMs = now
-                s.outbox[id] = nil
-                if var order = s.orders[message.orderId] {
-                    order.order.notifications.count += 1
-                    order.order.notifications.queued = max(0, order.order.notifications.queued - 1)
-                    s.orders[order.id] = order
-                    writes.append(.order(order))
+            for id in ids {
+                guard var message = s.outbox[id] else { continue }
+                message.attempts += 1
+                if delivered {
+                    message.deliveredMs = now
+                    s.outbox[id] = nil
+                    if var order = s.orders[message.orderId] {
+                        order.order.notifications.count += 1
+                        order.order.notifications.queued = max(0, order.order.notifications.queued - 1)
+                        s.orders[order.id] = order
+                    }
+                } else {
+                    s.outbox[id] = message
                 }
-            } else {
-                s.outbox[id] = message
+                writes.append(.message(message))
             }
-            writes.append(.message(message))
-            return writer.enqueue(writes)
+            if !writes.isEmpty { _ = writer.enqueue(writes) }
         }
     }
 

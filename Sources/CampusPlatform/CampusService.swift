@@ -53,7 +53,7 @@ struct CampusService: Sendable {
             guard let id = context.parameters.get("id"), let order = store.order(id: id) else {
                 return CampusService.problem(.notFound, "id", "no such order")
             }
-            return CampusService.json(.ok, CampusService.encode(order))
+            return CampusService.json(.ok, CampusOrderJSON.order(order))
         }
         router.post("/orders/{id}/cancel") { _, context in
             guard let id = context.parameters.get("id") else {
@@ -61,7 +61,7 @@ struct CampusService: Sendable {
             }
             switch await processor.cancel(id: id) {
             case .cancelled(let order):
-                return CampusService.json(.ok, CampusService.encode(order))
+                return CampusService.json(.ok, CampusOrderJSON.order(order))
             case .notFound:
                 return CampusService.problem(.notFound, "id", "no such order")
             case .tooLate(let state):
@@ -102,11 +102,11 @@ struct CampusService: Sendable {
         let hash = Int64(bitPattern: FNV1a.hash(body.readableBytesView))
         switch await processor.place(request: request, priced: priced, key: key, hash: hash) {
         case .created(let order):
-            var response = json(.created, encode(order))
+            var response = json(.created, CampusOrderJSON.order(order))
             response.headers[.location] = "/orders/\(order.id)"
             return response
         case .replayed(let order):
-            var response = json(.created, encode(order))
+            var response = json(.created, CampusOrderJSON.order(order))
             response.headers[.idempotentReplayed] = "true"
             return response
         case .conflict:

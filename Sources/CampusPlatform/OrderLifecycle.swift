@@ -277,17 +277,24 @@ extension OrderProcessor {
         }
     }
 
+    struct MessageBatch: Encodable { var messages: [MessageRequest] }
+
+    /// Messages per `POST /messages` batch from the outbox.
+    static let batchSize = 50
+
     func outboxPass() async {
         guard resilient else { return }
-        let waiting = store.waitingMessages(limit: 4000)
+        let waiting = store.waitingMessages(limit: 8000)
         guard !waiting.isEmpty else { return }
-        await forEach(waiting) { message in
-            let outcome = await self.notification.post(
-                "/messages", MessageRequest(student: message.student, orderId: message.orderId, text: message.text))
+        await forEach(waiting.chunked(Self.batchSize)) { batch in
+            let body = MessageBatch(
+                messages: batch.map { MessageRequest(student: $0.student, orderId: $0.orderId, text: $0.text) })
+            let outcome = await self.notification.post("/messages", body)
             var delivered = false
             if case .answered(let status, _) = outcome, (200..<300).contains(status) { delivered = true }
+            // A 4xx means the channel refuses these messages for good: drop them rather than retry forever.
             if case .answered(let status, _) = outcome, (400..<500).contains(status) { delivered = true }
-            _ = self.store.messageAttempted(id: message.id, delivered: delivered, now: CampusClock.nowMs())
+            self.store.messagesAttempted(ids: batch.map(\.id), delivered: delivered, now: CampusClock.nowMs())
         }
     }
 

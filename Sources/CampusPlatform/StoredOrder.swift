@@ -79,9 +79,11 @@ struct StoredOrder: Sendable, Equatable {
         let o = order
         return [
             .text(o.id), Self.text(idempotencyKey), .integer(Int(requestHash)), .text(o.student), Self.text(o.dorm),
-            Self.text(o.gate), .text(o.canteen), .text(Self.json(o.items)), .integer(o.totalCents), Self.text(o.slot),
+            Self.text(o.gate), .text(o.canteen), .text(CampusOrderJSON.items(o.items)), .integer(o.totalCents),
+            Self.text(o.slot),
             .text(o.payment), Self.text(o.pickupPoint), .text(o.state), .text(o.paymentState),
-            .text(Self.json(o.dispatch)), .text(Self.json(o.notifications)), Self.text(o.compensation.coupon),
+            .text(CampusOrderJSON.dispatch(o.dispatch)), .text(CampusOrderJSON.notifications(o.notifications)),
+            Self.text(o.compensation.coupon),
             Self.text(o.compensation.reason), Self.text(o.clientReference), Self.text(chargeId), Self.text(refundId),
             .text(o.createdAt), .text(o.updatedAt), .integer(Int(createdMs)), .integer(Int(nextStepMs)),
             .integer(Int(promiseMs)),
@@ -132,12 +134,6 @@ struct StoredOrder: Sendable, Equatable {
     }
 
     private static func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
-
-    private static func json(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
-    }
 
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
         try? JSONDecoder().decode(type, from: Data(text.utf8))
