@@ -3,7 +3,8 @@ public struct CampusConfiguration: Sendable {
     public var profile: CampusProfile
     /// The folder holding `campus.sqlite`. `nil`: a fresh temporary folder, removed at a clean shutdown.
     public var dataDirectory: String?
-    /// Address every service binds.
+    /// Address the order service (and the student page) binds; the dependencies always bind 127.0.0.1, since their
+    /// admin routes (outages, gates) have no authentication.
     public var host: String
     /// Port of the order service (0 picks a free one).
     public var orderPort: Int

@@ -41,7 +41,9 @@ public struct CampusPlatformServices: Service {
         self.registry = registry
         self.logger = logger
         let board = PortBoard(onRunning: onRunning)
-        let host = configuration.host
+        // The dependencies have unauthenticated admin routes (outages, gates): they stay on loopback even when the
+        // order service is opened to a network (`--host 0.0.0.0` for a game day with phones).
+        let host = "127.0.0.1"
         let payment = PaymentService()
         let dispatch = DispatchService()
         let notification = NotificationService()
@@ -62,13 +64,14 @@ public struct CampusPlatformServices: Service {
 
     /// Runs the four services until a graceful shutdown (of the caller's group, or by cancellation).
     public func run() async throws {
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services.map {
-                    .init(
-                        service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
-                        failureTerminationBehavior: .gracefullyShutdownGroup)
-                }, logger: logger))
-        try await group.run()
+        var group = ServiceGroupConfiguration(
+            services: services.map {
+                .init(
+                    service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
+            }, logger: logger)
+        // Whatever hangs, a shutdown ends: after 10 s the remaining services are cancelled.
+        group.maximumGracefulShutdownDuration = .seconds(10)
+        try await ServiceGroup(configuration: group).run()
     }
 }

@@ -20,6 +20,7 @@ struct OrderServer: Service {
         let (directory, temporary) = try Self.dataDirectory(configuration.dataDirectory)
         defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
         var urls: [Dependency: String] = [:]
+        let ports = self.board
         for (dependency, configured, slot) in [
             (Dependency.payment, configuration.paymentURL, PortBoard.Slot.payment),
             (.dispatch, configuration.dispatchURL, .dispatch),
@@ -29,9 +30,11 @@ struct OrderServer: Service {
                 guard configured.hasPrefix("http://") else { throw CampusPlatformError.badURL(configured) }
                 urls[dependency] = configured
             } else {
-                guard let port = await board.port(slot) else { return }
-                let host = configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host
-                urls[dependency] = "http://\(host):\(port)"
+                // A dependency that cannot bind ends the group gracefully: stop waiting for its port then, or the
+                // shutdown would wait here forever.
+                guard let port = await cancelWhenGracefulShutdown({ await ports.port(slot) }) else { return }
+                // The platform's own dependencies always listen on loopback (see CampusPlatformServices).
+                urls[dependency] = "http://127.0.0.1:\(port)"
             }
         }
         let timing = configuration.timing

@@ -29,7 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Folder for the SQLite store (default: a fresh temporary folder, removed on exit).")
     var data: String?
 
-    @Option(name: .long, help: "Address to bind.")
+    @Option(
+        name: .long,
+        help: "Address the order service and student page bind (0.0.0.0 for phones); dependencies stay on 127.0.0.1.")
     var host = "127.0.0.1"
 
     @Option(name: .shortAndLong, help: "Port of the order service (0 picks a free one).")
@@ -90,9 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandleOutput.standardOutput.write(
                 """
                 campus service listening on http://\(host):\(ports.order) (profile \(profile.rawValue), data in \(data))
-                payment listening on http://\(host):\(ports.payment)
-                dispatch listening on http://\(host):\(ports.dispatch)
-                notification listening on http://\(host):\(ports.notification)
+                payment listening on http://127.0.0.1:\(ports.payment)
+                dispatch listening on http://127.0.0.1:\(ports.dispatch)
+                notification listening on http://127.0.0.1:\(ports.notification)
 
                 """)
         }

@@ -127,6 +127,16 @@ extension StormDrillTests {
             }
         }
 
+        @Test("serve campus with a dependency port already taken exits with an error instead of hanging")
+        func busyDependencyPort() async throws {
+            let squatter = try await FixtureServer.start { _ in FixtureResponse(status: 200) }
+            defer { Task { await squatter.stop() } }
+            let result = try ChildProcess.run(
+                Repository.binary, ["serve", "campus", "--port", "0", "--payment-port", "\(squatter.port)"], timeout: 40)
+            #expect(result.seconds < 30, "serve campus hung for \(result.seconds) s")
+            #expect(result.status != 0)
+        }
+
         static let outage =
             #"{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "3s", "duration": "4s"}"#
 

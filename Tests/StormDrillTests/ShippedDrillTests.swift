@@ -28,8 +28,10 @@ extension StormDrillTests {
             let started = Date()
             let result = try ChildProcess.run(
                 Repository.binary,
-                ["run", Repository.path("plans/\(drill.plan).json"), "--duration-scale", "\(drill.scale)", "--out",
-                    "\(dir)/reports", "--quiet"],
+                [
+                    "run", Repository.path("plans/\(drill.plan).json"), "--duration-scale", "\(drill.scale)", "--out",
+                    "\(dir)/reports", "--quiet",
+                ],
                 timeout: 120, environment: ["STORMDRILL_STATE_DIR": "\(dir)/state"])
             #expect(Date().timeIntervalSince(started) < 60)
             // 0 PASS, 1 FAIL, or 3 INVALID: in a debug build the in-process platform and the generator share two
@@ -43,7 +45,9 @@ extension StormDrillTests {
             for fault in report.faults ?? [] where fault.outcome != .skipped {
                 #expect(fault.outcome == .applied, "\(fault)")
                 #expect(fault.verified == true, "\(fault)")
-                if let start = fault.actualStartMs { #expect(abs(start - fault.plannedStartMs) <= 50, "\(fault)") }
+                // The ±50 ms guarantee is checked by the fault drill tests on a quiet target; here the platform shares
+                // the driver's process and two cores with the load, so only a gross slip is a failure.
+                if let start = fault.actualStartMs { #expect(abs(start - fault.plannedStartMs) <= 250, "\(fault)") }
             }
             if drill.plan == "pre-semester-capacity" {
                 #expect([RunStatus.completed, .aborted].contains(report.status))

@@ -132,10 +132,13 @@ extension StormDrillTests {
             let config = "\(folder)/proxies.json"
             try #"[{"name": "payment", "listen": "127.0.0.1:\#(proxyPort)", "upstream": "127.0.0.1:\#(paymentPort)"}]"#
                 .write(toFile: config, atomically: true, encoding: .utf8)
-            let proxy = try Background("proxy", ["proxy", "--api", "127.0.0.1:\(apiPort)", "--config", config], folder: folder)
+            let proxy = try Background(
+                "proxy", ["proxy", "--api", "127.0.0.1:\(apiPort)", "--config", config], folder: folder)
             defer { proxy.stop() }
 
-            var arguments = ["serve", "campus", "--port", "\(orderPort)", "--payment-url", "http://127.0.0.1:\(proxyPort)"]
+            var arguments = [
+                "serve", "campus", "--port", "\(orderPort)", "--payment-url", "http://127.0.0.1:\(proxyPort)",
+            ]
             if options.contains("--payment-port") { arguments += ["--payment-port", "\(paymentPort)"] }
             if options.contains("--profile") { arguments += ["--profile", "resilient"] }
             if options.contains("--data") { arguments += ["--data", "\(folder)/data"] }
@@ -152,7 +155,7 @@ extension StormDrillTests {
                     "--toxiproxy-api", "http://127.0.0.1:\(apiPort)", "--proxy", "payment",
                     "--screenshots", "\(folder)/screenshots",
                 ],
-                timeout: 240, currentDirectory: Repository.root.path)
+                timeout: 900, currentDirectory: Repository.root.path)  // a first run installs Chromium with apt-get
             let line = result.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
             let json = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
             let context = "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)\ncampus:\n\(platform.output)"
