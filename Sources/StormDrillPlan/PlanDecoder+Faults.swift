@@ -89,6 +89,33 @@ extension PlanDecoder {
         return out
     }
 
+    /// The dependencies the embedded campus platform has: a plan dependency with another name would proxy nothing.
+    static let campusDependencies = ["payment", "dispatch", "notification"]
+
+    /// For `"embedded": "campus"`: each dependency must be one of the platform's own, and its upstream on loopback
+    /// (the platform starts it there, on that port).
+    mutating func checkEmbeddedDependencies(_ dependencies: [Dependency], _ node: JSONNode) {
+        let elements = node.elements ?? []
+        for (i, d) in dependencies.enumerated() {
+            let element = elements.first { $0.members?.first { $0.key == "name" }?.value.stringValue == d.name }
+            let index = elements.firstIndex { $0.members?.first { $0.key == "name" }?.value.stringValue == d.name } ?? i
+            let path: [PathComponent] = [.key("dependencies"), .index(index)]
+            if !PlanDecoder.campusDependencies.contains(d.name) {
+                var message =
+                    "the embedded campus platform has no dependency \"\(d.name)\" (it has payment, dispatch and"
+                    + " notification)"
+                if let s = Suggestion.closest(to: d.name, in: PlanDecoder.campusDependencies) {
+                    message += "; did you mean \"\(s)\"?"
+                }
+                report(element?.members?.first { $0.key == "name" }?.value ?? node, path + [.key("name")], message)
+            } else if !["127.0.0.1", "localhost", "::1"].contains(d.upstream.host) {
+                report(
+                    element?.members?.first { $0.key == "upstream" }?.value ?? node, path + [.key("upstream")],
+                    "the embedded platform starts \(d.name) on loopback: use 127.0.0.1:PORT")
+            }
+        }
+    }
+
     private mutating func hostPort(_ node: JSONNode, _ path: [PathComponent]) -> HostPort? {
         guard let s = string(node, path) else { return nil }
         switch HostPort.parse(s) {

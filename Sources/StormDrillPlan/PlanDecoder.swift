@@ -259,7 +259,10 @@ public struct PlanDecoder {
         var slo = ServiceLevelObjective()
         if let s = m["slo"] { slo = decodeSLO(s) ?? slo }
         var dependencies: [Dependency] = []
-        if let d = m["dependencies"] { dependencies = decodeDependencies(d) }
+        if let d = m["dependencies"] {
+            dependencies = decodeDependencies(d)
+            if case .embedded = target?.endpoint { checkEmbeddedDependencies(dependencies, d) }
+        }
         var faults: [Fault] = []
         if let f = m["faults"] {
             faults = decodeFaults(

@@ -91,5 +91,25 @@ extension StormDrillTests {
             #expect(plan.faults[0].end == .seconds(13.5))
             #expect(plan.faults[1].at == .zero && plan.faults[1].end == .seconds(3))
         }
+
+        @Test("an embedded campus plan may only proxy the platform's own dependencies, on loopback")
+        func embeddedDependencies() {
+            let text = """
+                {"stormdrill": 1, "name": "p", "target": {"embedded": "campus"},
+                 "dependencies": [{"name": "payments", "listen": "127.0.0.1:19101", "upstream": "127.0.0.1:19001"},
+                                  {"name": "dispatch", "listen": "127.0.0.1:19102", "upstream": "10.0.0.2:19002"}],
+                 "load": {"model": "open", "stages": [{"duration": "10s", "rate": 10}]},
+                 "journeys": [{"name": "j", "steps": [{"name": "s", "method": "GET", "path": "/"}]}]}
+                """
+            guard case .failure(let error) = Self.decode(text) else {
+                Issue.record("accepted")
+                return
+            }
+            #expect(error.description.contains("dependencies[0].name: the embedded campus platform has no dependency"))
+            #expect(error.description.contains("did you mean \"payment\"?"))
+            #expect(
+                error.description.contains(
+                    "dependencies[1].upstream: the embedded platform starts dispatch on loopback"))
+        }
     }
 }
