@@ -128,31 +128,8 @@ BIN="$(swift build -c release --package-path "$PKG" --show-bin-path)/http-client
 # ---------------------------------------------------------------------------------------------------------------
 # nginx: one worker, our config, temp dir prefix, free port.
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-PORT=""
-mkdir -p "$TMP/nginx/tmp"
-for _ in $(seq 10); do
-    candidate=$((20000 + RANDOM % 40000))
-    port_in_use "$candidate" && continue
-    sed -e "s/@PORT@/$candidate/" "$CONF_TEMPLATE" >"$TMP/nginx/nginx.conf"
-    for module in proxy fastcgi uwsgi scgi; do
-        if "$NGINX" -V 2>&1 | grep -q -- "--without-http_${module}_module"; then
-            sed -i "/needs:http_${module}_module/d" "$TMP/nginx/nginx.conf"
-        fi
-    done
-    "$NGINX" -p "$TMP/nginx/" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" &
-    NGINX_PID=$!
-    for _ in $(seq 50); do
-        port_in_use "$candidate" && { PORT=$candidate; break; }
-        kill -0 "$NGINX_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    [ -n "$PORT" ] && break
-    kill -TERM "$NGINX_PID" 2>/dev/null || true
-    wait "$NGINX_PID" 2>/dev/null || true
-    NGINX_PID=""
-done
-[ -n "$PORT" ] || { cat "$TMP/nginx/error.log" >&2 2>/dev/null || true; die "could not start nginx"; }
+. "$ROOT/bench/lib/nginx.sh"
+start_nginx
 URL="http://127.0.0.1:$PORT/"
 
 nginx_worker() {

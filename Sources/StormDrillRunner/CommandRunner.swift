@@ -58,7 +58,7 @@ public enum CommandRunner {
                 case .signaled(let s): code = 128 + s
                 }
                 return CommandOutcome(
-                    exitCode: code, timedOut: false, outputTail: String((result.standardOutput ?? "").suffix(400)),
+                    exitCode: code, timedOut: false, outputTail: String(result.standardOutput.suffix(400)),
                     milliseconds: 0)
             } catch {
                 return CommandOutcome(
