@@ -36,6 +36,18 @@ public struct DrillReport: Codable, Sendable, Equatable {
     public var faults: [FaultReport]?
     /// The `abortWhen` condition that stopped the drill, if one did.
     public var abort: AbortReport?
+    /// The timeline at 100 ms resolution (absent in reports written before it existed).
+    public var detail: TimelineDetail?
+    /// Incidents, each fault's impact and recovery, MTTR.
+    public var recovery: RecoveryReport?
+    /// The plan's probes (incident notice and the like) as polled during the drill.
+    public var probes: [ProbeReport]?
+    /// The lost-order, duplicate and compensation audits after the load.
+    public var audit: AuditReport?
+    /// The capacity found by a ramping open-model drill.
+    public var capacity: CapacityReport?
+    /// The plan's thresholds, each with its measured value.
+    public var thresholds: [ThresholdResult]?
 
     public init(
         schemaVersion: Int = DrillReport.currentSchemaVersion, tool: ToolInfo, status: RunStatus,
@@ -43,7 +55,9 @@ public struct DrillReport: Codable, Sendable, Equatable {
         load: LoadInfo, startedAt: String, durationSeconds: Double, totals: Totals, latency: LatencySummary,
         serviceLatency: LatencySummary, errors: [String: Int], errorSamples: [String], slo: [ObjectiveResult],
         journeys: [JourneyReport], steps: [StepReport], timeline: [TimelineEntry], generator: GeneratorReport,
-        faults: [FaultReport]? = nil, abort: AbortReport? = nil
+        faults: [FaultReport]? = nil, abort: AbortReport? = nil, detail: TimelineDetail? = nil,
+        recovery: RecoveryReport? = nil, probes: [ProbeReport]? = nil, audit: AuditReport? = nil,
+        capacity: CapacityReport? = nil, thresholds: [ThresholdResult]? = nil
     ) {
         self.schemaVersion = schemaVersion
         self.tool = tool
@@ -68,6 +82,12 @@ public struct DrillReport: Codable, Sendable, Equatable {
         self.generator = generator
         self.faults = faults
         self.abort = abort
+        self.detail = detail
+        self.recovery = recovery
+        self.probes = probes
+        self.audit = audit
+        self.capacity = capacity
+        self.thresholds = thresholds
     }
 }
 
@@ -339,8 +359,17 @@ public struct TimelineEntry: Codable, Sendable, Equatable {
     public var p99: Double
     /// The most journeys in flight at once during this second.
     public var inFlight: Int
+    /// Journeys started, ended successfully and failed in this second (absent in older reports).
+    public var journeysStarted: Int?
+    public var journeysOk: Int?
+    public var journeysFailed: Int?
+    /// Open model: the planned arrival rate (journeys/s) in the middle of this second.
+    public var offered: Double?
 
-    public init(t: Int, sent: Int, ok: Int, errors: Int, dropped: Int, p50: Double, p99: Double, inFlight: Int) {
+    public init(
+        t: Int, sent: Int, ok: Int, errors: Int, dropped: Int, p50: Double, p99: Double, inFlight: Int,
+        journeysStarted: Int? = nil, journeysOk: Int? = nil, journeysFailed: Int? = nil, offered: Double? = nil
+    ) {
         self.t = t
         self.sent = sent
         self.ok = ok
@@ -349,6 +378,10 @@ public struct TimelineEntry: Codable, Sendable, Equatable {
         self.p50 = p50
         self.p99 = p99
         self.inFlight = inFlight
+        self.journeysStarted = journeysStarted
+        self.journeysOk = journeysOk
+        self.journeysFailed = journeysFailed
+        self.offered = offered
     }
 }
 
