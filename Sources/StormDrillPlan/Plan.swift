@@ -18,11 +18,14 @@ public struct Plan: Sendable {
     public var faults: [Fault]
     /// Stop conditions checked every second.
     public var abortWhen: [AbortCondition]
+    /// Thresholds, audits, probes, forecast and analysis tolerances.
+    public var checks: DrillChecks
 
     public init(
         name: String, description: String = "", seed: UInt64 = 1, vars: [String: String] = [:], target: Target,
         load: Load, journeys: [Journey], slo: ServiceLevelObjective = ServiceLevelObjective(),
-        dependencies: [Dependency] = [], faults: [Fault] = [], abortWhen: [AbortCondition] = []
+        dependencies: [Dependency] = [], faults: [Fault] = [], abortWhen: [AbortCondition] = [],
+        checks: DrillChecks = DrillChecks()
     ) {
         self.name = name
         self.description = description
@@ -35,6 +38,7 @@ public struct Plan: Sendable {
         self.dependencies = dependencies
         self.faults = faults
         self.abortWhen = abortWhen
+        self.checks = checks
     }
 
     /// How long arrivals (open model) or user iterations (closed model) are started for.

@@ -15,7 +15,8 @@ public struct PlanDecoder {
     /// Top-level keys, in the order the docs list them.
     static let rootKeys = [
         "$schema", "stormdrill", "name", "description", "seed", "vars", "target", "load",
-        "journeys", "slo", "dependencies", "faults", "abortWhen",
+        "journeys", "slo", "dependencies", "faults", "abortWhen", "thresholds", "audit", "probes", "forecast",
+        "analysis",
     ]
     static let targetKeys = ["baseURL", "embedded", "profile", "headers", "timeout", "connections", "process"]
     /// Profiles of the embedded campus platform.
@@ -271,10 +272,13 @@ public struct PlanDecoder {
         var abortWhen: [AbortCondition] = []
         if let a = m["abortWhen"] { abortWhen = decodeAbortWhen(a) }
 
+        let checks = decodeChecks(m, journeys: journeys, faults: faults, load: load)
+
         guard let name, let target, let load, let journeys else { return nil }
         return Plan(
             name: name, description: description, seed: seed, vars: vars, target: target, load: load,
-            journeys: journeys, slo: slo, dependencies: dependencies, faults: faults, abortWhen: abortWhen)
+            journeys: journeys, slo: slo, dependencies: dependencies, faults: faults, abortWhen: abortWhen,
+            checks: checks)
     }
 
     static let misplacedRootHints: [String: String] = [
@@ -395,7 +399,7 @@ public struct PlanDecoder {
             profile: profile)
     }
 
-    private mutating func decodeHeaders(
+    mutating func decodeHeaders(
         _ node: JSONNode, _ path: [PathComponent], extracts: [String: Int], definedLater: Set<String> = []
     ) -> [Header]? {
         guard let members = node.members else {
@@ -870,7 +874,7 @@ public struct PlanDecoder {
     // MARK: - Templates
 
     /// Compiles one template string. `scalarShift` corrects placeholder columns when text was prepended.
-    private mutating func compileTemplate(
+    mutating func compileTemplate(
         _ text: String, node: JSONNode, _ path: [PathComponent], context: TemplateContext,
         extracts: [String: Int], definedLater: Set<String>, scalarShift: Int = 0
     ) -> Template? {
