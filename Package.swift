@@ -115,6 +115,8 @@ let package = Package(
                 "StormDrillReport",
                 "CampusPlatform",
                 "StormDrillFaults",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),

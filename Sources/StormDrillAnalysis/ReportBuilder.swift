@@ -22,11 +22,16 @@ public struct RunContext: Sendable {
     public var faults: [FaultReport]?
     /// The abort condition that stopped the drill.
     public var abort: AbortReport?
+    /// What the plan's probes saw during the load.
+    public var probes: [ProbeReport]?
+    /// The lost-order audit's findings, order by order.
+    public var audit: AuditOutcome?
 
     public init(
         plan: Plan, planFile: String, planSHA256: String, startedAt: String, targetURL: String, embedded: String?,
         connections: Int, status: RunStatus = .completed, interruption: String? = nil, runProblems: [String] = [],
-        faults: [FaultReport]? = nil, abort: AbortReport? = nil
+        faults: [FaultReport]? = nil, abort: AbortReport? = nil, probes: [ProbeReport]? = nil,
+        audit: AuditOutcome? = nil
     ) {
         self.plan = plan
         self.planFile = planFile
@@ -40,6 +45,8 @@ public struct RunContext: Sendable {
         self.runProblems = runProblems
         self.faults = faults
         self.abort = abort
+        self.probes = probes
+        self.audit = audit
     }
 }
 
@@ -53,8 +60,11 @@ public enum ReportBuilder {
         let service = summary(result.requests.service)
         let slo = SLOEvaluation.evaluate(plan.slo, latency: result.requests.latency, errorRate: totals.errorRate)
         let generator = makeGenerator(result)
+        let timeline = Timeline.perSecond(result, plan: plan)
+        let checks = makeChecks(result: result, context: context, timeline: timeline)
         let verdict = VerdictRules.decide(
-            slo: slo, generator: generator, totals: totals, runProblems: context.runProblems)
+            slo: slo, generator: generator, totals: totals, runProblems: context.runProblems,
+            thresholds: checks.thresholds ?? [], faults: context.faults ?? [])
 
         let steps = zip(compiledSteps, result.steps).map { pair, stats in
             StepReport(
@@ -80,8 +90,9 @@ public enum ReportBuilder {
             load: makeLoad(plan), startedAt: context.startedAt,
             durationSeconds: Double(result.elapsedNanoseconds) / 1e9, totals: totals, latency: latency,
             serviceLatency: service, errors: errorMap(result.errors), errorSamples: result.errorSamples, slo: slo,
-            journeys: journeys, steps: steps, timeline: Timeline.perSecond(result), generator: generator,
-            faults: context.faults, abort: context.abort)
+            journeys: journeys, steps: steps, timeline: timeline, generator: generator,
+            faults: context.faults, abort: context.abort, detail: checks.detail, recovery: checks.recovery,
+            probes: context.probes, audit: checks.audit, capacity: checks.capacity, thresholds: checks.thresholds)
     }
 
     static func makeTotals(_ r: DrillResult) -> Totals {
@@ -143,7 +154,9 @@ public enum ReportBuilder {
 
 /// The one-second timeline of the report, built from the engine's 100 ms buckets.
 public enum Timeline {
-    public static func perSecond(_ r: DrillResult) -> [TimelineEntry] {
+    public static func perSecond(_ r: DrillResult, plan: Plan? = nil) -> [TimelineEntry] {
+        var schedule: ArrivalSchedule?
+        if let plan, case .open(let open) = plan.load { schedule = ArrivalSchedule(load: open, seed: plan.seed) }
         let perSecond = Int(1_000_000_000 / DrillResult.bucketNanoseconds)
         var out: [TimelineEntry] = []
         // Trailing empty buckets (after the drain) are not part of the drill.
@@ -161,17 +174,49 @@ public enum Timeline {
                 merged.ok += bucket.ok
                 merged.errors += bucket.errors
                 merged.dropped += bucket.dropped
+                merged.journeysStarted += bucket.journeysStarted
+                merged.journeysOk += bucket.journeysOk
+                merged.journeysFailed += bucket.journeysFailed
                 inFlight = max(inFlight, bucket.inFlightMax)
                 bucket.latencies.add(to: &h)
             }
             let p50 = h.totalCount > 0 ? Double(h.valueAtPercentile(50)) / 1000 : 0
             let p99 = h.totalCount > 0 ? Double(h.valueAtPercentile(99)) / 1000 : 0
+            var offered: Double?
+            if let schedule {
+                let a = Int64(s) * 1_000_000_000
+                let b = min(a + 1_000_000_000, schedule.duration)
+                // The planned arrivals per second over the part of the second the load lasted.
+                offered = b > a ? (schedule.cumulative(at: b) - schedule.cumulative(at: a)) / (Double(b - a) / 1e9) : 0
+                offered = offered.map { ($0 * 100).rounded() / 100 }
+            }
             out.append(
                 TimelineEntry(
                     t: s, sent: merged.sent, ok: merged.ok, errors: merged.errors,
-                    dropped: merged.dropped, p50: p50, p99: p99, inFlight: inFlight))
+                    dropped: merged.dropped, p50: p50, p99: p99, inFlight: inFlight,
+                    journeysStarted: merged.journeysStarted, journeysOk: merged.journeysOk,
+                    journeysFailed: merged.journeysFailed, offered: offered))
         }
         return out
+    }
+
+    /// The 100 ms timeline as columns, up to the last non-empty slice.
+    public static func detail(_ r: DrillResult) -> TimelineDetail {
+        var d = TimelineDetail(resolutionMs: Double(DrillResult.bucketNanoseconds) / 1e6)
+        var last = r.timeline.count - 1
+        while last >= 0, isEmpty(r.timeline[last]) { last -= 1 }
+        guard last >= 0 else { return d }
+        var h = LatencyHistogram.makeCompact()
+        for b in r.timeline[0...last] {
+            h.reset()
+            b.latencies.add(to: &h)
+            let has = h.totalCount > 0
+            d.append(
+                sent: b.sent, ok: b.ok, errors: b.errors, dropped: b.dropped, journeysOk: b.journeysOk,
+                journeysFailed: b.journeysFailed, p50: has ? Double(h.valueAtPercentile(50)) / 1000 : 0,
+                p99: has ? Double(h.valueAtPercentile(99)) / 1000 : 0)
+        }
+        return d
     }
 
     static func isEmpty(_ b: TimelineBucket) -> Bool {

@@ -49,17 +49,22 @@ public enum VerdictRules {
 
     /// INVALID beats FAIL: a generator that fell behind must never be reported as a slow target.
     public static func decide(
-        slo: [ObjectiveResult], generator: GeneratorReport, totals: Totals, runProblems: [String]
+        slo: [ObjectiveResult], generator: GeneratorReport, totals: Totals, runProblems: [String],
+        thresholds: [ThresholdResult] = [], faults: [FaultReport] = []
     ) -> (verdict: Verdict, reasons: [String]) {
-        if generator.saturated {
-            var reasons: [String] = []
-            if generator.lagP99Ms > maximumLagP99Ms {
+        // A fault that was applied but never seen in force proves nothing about the target's resilience.
+        let unverified = faults.filter { $0.outcome == .applied && $0.verified == false }
+        if generator.saturated || !unverified.isEmpty {
+            var reasons: [String] = unverified.map {
+                "fault \($0.name) was not verified" + ($0.evidence.map { ": \($0)" } ?? "")
+            }
+            if generator.saturated && generator.lagP99Ms > maximumLagP99Ms {
                 reasons.append(
                     "generator fell behind its schedule: lag p99 \(SummaryRenderer.ms(generator.lagP99Ms))"
                         + " > \(SummaryRenderer.ms(maximumLagP99Ms))"
                 )
             }
-            if generator.saturatedSeconds >= saturatedSecondsLimit {
+            if generator.saturated && generator.saturatedSeconds >= saturatedSecondsLimit {
                 reasons.append(
                     "generator CPU saturated: an event loop was ≥ 95 % busy for"
                         + " \(generator.saturatedSeconds) s in a row"
@@ -68,6 +73,9 @@ public enum VerdictRules {
             return (.invalid, reasons)
         }
         var reasons = runProblems
+        for t in thresholds where !t.passed {
+            reasons.append("threshold \(t.title): \(t.actualText)")
+        }
         for o in slo where !o.passed {
             if o.name == "errorRate" {
                 reasons.append(

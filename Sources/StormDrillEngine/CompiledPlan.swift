@@ -34,10 +34,13 @@ public final class CompiledPlan: Sendable {
             first.append(steps.count)
             counts.append(journey.steps.count)
             for (s, step) in journey.steps.enumerated() {
+                let global = steps.count
+                let ack = plan.checks.audit?.acknowledgingSteps.first { $0.step == global }
                 steps.append(
                     CompiledStep(
-                        journey: j, indexInJourney: s, global: steps.count, step: step,
-                        targetHeaders: plan.target.headers, url: url))
+                        journey: j, indexInJourney: s, global: global, step: step,
+                        targetHeaders: plan.target.headers, url: url, acknowledgedSlot: ack?.slot ?? -1,
+                        acknowledgedKey: plan.checks.audit?.keyHeaders[global]))
             }
         }
         self.steps = steps
@@ -90,11 +93,20 @@ final class CompiledStep: Sendable {
     let accepted: [Bool]
     let extract: [Extraction]
     let thinkNanoseconds: Int64
+    /// For the lost-order audit: the extract slot holding the order id when this step acknowledges an order, else -1.
+    let acknowledgedSlot: Int
+    /// The step's idempotency key template, recorded with each acknowledged order (for the duplicate count).
+    let acknowledgedKey: Template?
 
     var isHead: Bool { method == .HEAD }
     var capturesBody: Bool { !extract.isEmpty }
 
-    init(journey: Int, indexInJourney: Int, global: Int, step: Step, targetHeaders: [Header], url: TargetURL) {
+    init(
+        journey: Int, indexInJourney: Int, global: Int, step: Step, targetHeaders: [Header], url: TargetURL,
+        acknowledgedSlot: Int = -1, acknowledgedKey: Template? = nil
+    ) {
+        self.acknowledgedSlot = acknowledgedSlot
+        self.acknowledgedKey = acknowledgedKey
         self.journey = journey
         self.indexInJourney = indexInJourney
         self.global = global

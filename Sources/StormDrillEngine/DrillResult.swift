@@ -79,6 +79,20 @@ public struct GeneratorStats: Sendable {
     }
 }
 
+/// An order the target acknowledged during the drill: the id its answer carried, the idempotency key it was placed
+/// with, and when the acknowledgement arrived (ns from the drill start). Kept only when the plan has an audit.
+public struct AcknowledgedOrder: Sendable, Hashable {
+    public var id: String
+    public var key: String?
+    public var atNanoseconds: Int64
+
+    public init(id: String, key: String?, atNanoseconds: Int64) {
+        self.id = id
+        self.key = key
+        self.atNanoseconds = atNanoseconds
+    }
+}
+
 /// Everything the engine measured in one drill, merged over event loops. Analysis turns it into a report.
 public struct DrillResult: Sendable {
     /// Resolution of `timeline`.
@@ -112,6 +126,8 @@ public struct DrillResult: Sendable {
     public var journeys: [LatencyStats] = []
     public var timeline: [TimelineBucket] = []
     public var generator = GeneratorStats()
+    /// Orders acknowledged by the steps the plan's audit names (empty without an audit).
+    public var acknowledged: [AcknowledgedOrder] = []
 
     public init() {}
 
@@ -156,6 +172,7 @@ public struct DrillResult: Sendable {
         }
         for i in other.timeline.indices { timeline[i].merge(other.timeline[i]) }
         generator.merge(other.generator)
+        acknowledged += other.acknowledged
     }
 
     public static let maximumErrorSamples = 5

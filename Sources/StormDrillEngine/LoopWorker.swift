@@ -663,6 +663,7 @@ final class LoopWorker {
             result.requests.ok += 1
             result.steps[stepIndex].ok += 1
             result.timeline[b].ok += 1
+            if step.acknowledgedSlot >= 0 { recordAcknowledged(slot, step: step, now: now) }
         }
         if b != currentLatencyBucket {
             flushLatencyBucket()
@@ -677,6 +678,14 @@ final class LoopWorker {
             close(c)
         }
         finishStep(slot, error: error, now: now)
+    }
+
+    /// Keeps the acknowledged order for the audit after the load (only steps the audit names get here).
+    private func recordAcknowledged(_ slot: Int, step: CompiledStep, now: Int64) {
+        guard let id = slab[slot].extracts.text(slot: step.acknowledgedSlot) else { return }
+        let key = step.acknowledgedKey?.renderString(
+            order: slab[slot].order, generator: compiled.generator, extracts: slab[slot].extracts)
+        result.acknowledged.append(AcknowledgedOrder(id: id, key: key, atNanoseconds: now))
     }
 
     private func flushLatencyBucket() {

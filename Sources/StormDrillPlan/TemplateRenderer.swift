@@ -139,8 +139,7 @@ extension Template {
     }
 
     /// RFC 3986 `pchar` minus the characters that would change the path's meaning here.
-    @usableFromInline
-    static func isPathSafe(_ b: UInt8) -> Bool {
+    public static func isPathSafe(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"):

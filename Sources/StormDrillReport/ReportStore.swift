@@ -94,6 +94,30 @@ public enum ReportStore {
         return path
     }
 
+    /// The files rendered from report.json beside it.
+    public static let renderedFileNames = ["summary.md", "report.html", "junit.xml"]
+
+    /// Writes `report.json` and every format rendered from it (summary.md, report.html, junit.xml) into `directory`.
+    /// report.json goes first: if a renderer's file cannot be written, the source of truth is already on disk.
+    @discardableResult
+    public static func writeAll(_ report: DrillReport, to directory: String) throws(WriteError) -> String {
+        let path = try write(report, to: directory)
+        try writeRendered(report, to: directory)
+        return path
+    }
+
+    /// Renders summary.md, report.html and junit.xml from a report into `directory` (for `stormdrill report`).
+    public static func writeRendered(_ report: DrillReport, to directory: String) throws(WriteError) {
+        let files = [
+            ("summary.md", MarkdownSummaryRenderer.render(report)),
+            ("report.html", HTMLReportRenderer.render(report)),
+            ("junit.xml", JUnitRenderer.render(report)),
+        ]
+        for (name, text) in files {
+            try writeAtomically(Data(text.utf8), to: (directory as NSString).appendingPathComponent(name))
+        }
+    }
+
     /// Writes bytes to `path` through a temporary file and a rename, so readers never see a partial file.
     public static func writeAtomically(_ data: Data, to path: String) throws(WriteError) {
         let directory = (path as NSString).deletingLastPathComponent

@@ -50,6 +50,37 @@ public enum SummaryRenderer {
         if let a = r.abort {
             row("abort", "\(a.condition), tripped at \(seconds(a.atMs / 1000))")
         }
+        if let rec = r.recovery {
+            for f in rec.faults {
+                row("recovery \(f.fault)", recoveryLine(f))
+            }
+            let unplanned = rec.incidents.filter { $0.fault == nil }
+            if !rec.incidents.isEmpty {
+                row(
+                    "incidents",
+                    "\(rec.incidents.count)" + (unplanned.isEmpty ? "" : " (\(unplanned.count) unplanned)")
+                        + (rec.mttrMs.map { ", MTTR \(seconds($0 / 1000))" } ?? "")
+                        + (rec.unrecovered > 0 ? ", \(rec.unrecovered) NOT RECOVERED" : ""))
+            }
+        }
+        if let a = r.audit {
+            row(
+                "audit",
+                "\(a.lost) lost of \(a.acknowledged) acknowledged, \(a.duplicates) duplicate keys"
+                    + (a.unverified > 0 ? ", \(a.unverified) unverified" : "")
+                    + (a.compensation.map { ", compensated \(percent($0.share)) of \($0.eligible)" } ?? "")
+                    + (a.incomplete ? " (incomplete)" : ""))
+        }
+        if let c = r.capacity, c.limitReached || c.forecast != nil {
+            var line = MarkdownSummaryRenderer.capacityText(c)
+            if let f = c.forecast {
+                line += "; forecast needs \(rate(f.required))/s: \(f.covered ? "covered" : "NOT covered")"
+            }
+            row("capacity", line)
+        }
+        for t in r.thresholds ?? [] {
+            row("threshold", "\(t.title): \(t.actualText)  " + (t.passed ? "✓" : "✗"))
+        }
         lines.append("")
         row("status", r.status.rawValue + (r.interruption.map { " (\($0))" } ?? ""))
         row("verdict", r.verdict.rawValue)
@@ -57,6 +88,25 @@ public enum SummaryRenderer {
         if let reportPath { row("report", reportPath) }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// `impact after 0.1s for 5.0s, worst errors 100%, recovered 0.1s after the fault, notice after 1.0s`
+    static func recoveryLine(_ f: FaultImpactReport) -> String {
+        guard f.impacted else { return "no impact detected" }
+        var line = "impact after \(seconds((f.timeToImpactMs ?? 0) / 1000))"
+        if let d = f.impactDurationMs { line += " for \(seconds(d / 1000))" }
+        line += ", worst errors \(percent(f.worstErrorRate)), p99 \(ms(f.worstP99Ms))"
+        if let t = f.timeToRecoverMs {
+            line += ", recovered \(seconds(t / 1000)) after the fault"
+        } else {
+            line += ", NOT RECOVERED"
+        }
+        if let n = f.notices.compactMap(\.timeToNoticeMs).min() {
+            line += ", notice after \(seconds(n / 1000))"
+        } else if !f.notices.isEmpty {
+            line += ", no notice"
+        }
+        return line
     }
 
     /// `down on payment 3.00s–7.00s (planned 3s–7s) verified ✓`

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOPosix
@@ -137,20 +138,48 @@ struct DrillService: Service {
         let startedAt = ReportStore.iso8601(Date().addingTimeInterval(0.1))
         let faultTask = plan.faults.isEmpty ? nil : Task { await controller.run(drillStart: start) }
         let monitorTask = monitor(engine: engine, start: start)
+        // Probes and the audit go through their own small HTTP client, never through the load engine.
+        let checks = plan.checks
+        let client: HTTPClient? =
+            checks.probes.isEmpty && checks.audit == nil ? nil : DrillService.makeCheckClient(checks)
+        let probeTask = client.map { client in
+            Task { await ProbeRunner(probes: checks.probes, baseURL: url, client: client).run(drillStart: start) }
+        }
         let result = await engine.run(startingAt: start)
         monitorTask.cancel()
+        probeTask?.cancel()
         // Whatever ended the load, every fault is rolled back before anything else happens.
         await controller.stop()
         faultTask?.cancel()
         await faultTask?.value
         await monitorTask.value
+        let probes = checks.probes.isEmpty ? nil : await probeTask?.value
+        // The audit looks every acknowledged order up again, after the faults are gone and before the target stops.
+        var audit: AuditOutcome?
+        if let plannedAudit = checks.audit, let client {
+            runner.options.onAudit?(result.acknowledged.count)
+            audit = await OrderAuditor(
+                audit: plannedAudit, baseURL: url, client: client,
+                shouldStop: { [control] in control.signal != nil }
+            ).run(result.acknowledged)
+        }
+        try? await client?.shutdown()
         control.detachEngine()
         await engine.shutdown()
         await teardown()
         await finishAndRecord(
             result: result, targetURL: url.description, reportDirectory: reportDirectory,
             startedAt: startedAt, connections: engine.connectionCount,
-            faults: plan.faults.isEmpty ? nil : await controller.report())
+            faults: plan.faults.isEmpty ? nil : await controller.report(), probes: probes, audit: audit)
+    }
+
+    /// A client for probes and the audit: a handful of connections, no redirects, no retries.
+    static func makeCheckClient(_ checks: DrillChecks) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(
+            8, (checks.audit?.concurrency ?? 0) + checks.probes.count)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 
     /// Once a second: the progress callback and the `abortWhen` conditions, from one engine snapshot (the snapshot's
@@ -206,17 +235,19 @@ struct DrillService: Service {
     /// Writes the report and records the outcome for the runner; returning from `run` then stops the group.
     private func finishAndRecord(
         result: DrillResult, targetURL: String, reportDirectory: String?, startedAt: String? = nil,
-        connections: Int? = nil, faults: [FaultReport]? = nil
+        connections: Int? = nil, faults: [FaultReport]? = nil, probes: [ProbeReport]? = nil,
+        audit: AuditOutcome? = nil
     ) async {
         let outcome = await finish(
             result: result, targetURL: targetURL, reportDirectory: reportDirectory,
-            startedAt: startedAt, connections: connections, faults: faults)
+            startedAt: startedAt, connections: connections, faults: faults, probes: probes, audit: audit)
         control.setOutcome(outcome)
     }
 
     func finish(
         result: DrillResult, targetURL: String, reportDirectory: String?, startedAt: String? = nil,
-        connections: Int? = nil, faults: [FaultReport]? = nil
+        connections: Int? = nil, faults: [FaultReport]? = nil, probes: [ProbeReport]? = nil,
+        audit: AuditOutcome? = nil
     ) async -> DrillOutcome {
         let signal = control.signal
         var status = RunStatus.completed
@@ -235,12 +266,13 @@ struct DrillService: Service {
         }
         let report = finishReport(
             result: result, targetURL: targetURL, status: status, interruption: interruption,
-            startedAt: startedAt, connections: connections, faults: faults ?? (plan.faults.isEmpty ? nil : []))
+            startedAt: startedAt, connections: connections, faults: faults ?? (plan.faults.isEmpty ? nil : []),
+            probes: probes, audit: audit)
         var path: String?
         var writeError: String?
         if let reportDirectory {
             do {
-                path = try ReportStore.write(report, to: reportDirectory)
+                path = try ReportStore.writeAll(report, to: reportDirectory)
             } catch {
                 writeError = error.description
             }
@@ -262,7 +294,8 @@ struct DrillService: Service {
 
     private func finishReport(
         result: DrillResult, targetURL: String, status: RunStatus, interruption: String?, startedAt: String? = nil,
-        connections: Int? = nil, faults: [FaultReport]? = nil
+        connections: Int? = nil, faults: [FaultReport]? = nil, probes: [ProbeReport]? = nil,
+        audit: AuditOutcome? = nil
     ) -> DrillReport {
         var embeddedName: String?
         if case .embedded(let name) = plan.target.endpoint { embeddedName = name }
@@ -270,7 +303,8 @@ struct DrillService: Service {
             plan: plan, planFile: runner.loaded.file, planSHA256: DrillRunner.sha256(runner.loaded.bytes),
             startedAt: startedAt ?? ReportStore.iso8601(Date()), targetURL: targetURL, embedded: embeddedName,
             connections: connections ?? LoadEngine.defaultConnections(for: plan), status: status,
-            interruption: interruption, runProblems: control.problems, faults: faults, abort: control.abortReport)
+            interruption: interruption, runProblems: control.problems, faults: faults, abort: control.abortReport,
+            probes: probes, audit: audit)
         return ReportBuilder.build(result: result, context: context, toolVersion: StormDrillVersion.current)
     }
 

@@ -101,6 +101,10 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         options.onProgress = { update in progress.show(update) }
+        options.onAudit = { count in
+            progress.finish()
+            if !quiet { FileHandleOutput.standardError.write("stormdrill: auditing \(count) acknowledged orders\n") }
+        }
         let outcome = await DrillRunner(loaded: loaded, options: options).run()
         progress.finish()
         if quiet {

@@ -1,0 +1,88 @@
+import StormDrillEngine
+import StormDrillPlan
+import StormDrillReport
+
+/// The analysis sections of the report: fine timeline, recovery, capacity, audit and thresholds.
+extension ReportBuilder {
+    struct Checks {
+        var detail: TimelineDetail?
+        var recovery: RecoveryReport?
+        var capacity: CapacityReport?
+        var audit: AuditReport?
+        var thresholds: [ThresholdResult]?
+    }
+
+    static func makeChecks(result: DrillResult, context: RunContext, timeline: [TimelineEntry]) -> Checks {
+        let plan = context.plan
+        var checks = Checks()
+        guard result.journeysStarted > 0 || result.dropped > 0 else {
+            // Nothing ran: thresholds still get a line each, all unmeasured.
+            let thresholds = ThresholdEvaluation.effectiveThresholds(plan.checks, isOpen: plan.isOpenModel)
+            if !thresholds.isEmpty {
+                checks.thresholds = ThresholdEvaluation(
+                    timeline: [], bucketMs: 100, faults: [], loadEndMs: 0, recovery: nil, audit: nil, capacity: nil,
+                    forecast: plan.checks.forecast
+                ).evaluate(thresholds)
+            }
+            return checks
+        }
+        let detail = Timeline.detail(result)
+        checks.detail = detail
+        let loadEndMs = Double(result.loadEndedNanoseconds) / 1e6
+        let windows = faultWindows(context)
+        let settings = plan.checks.analysis
+        var recovery = RecoveryAnalysis.analyze(
+            detail: detail,
+            faults: windows.filter(\.ran).map { FaultWindow(name: $0.name, startMs: $0.startMs, endMs: $0.endMs) },
+            loadEndMs: loadEndMs, settings: RecoveryAnalysis.settings(from: settings))
+        if let probes = context.probes, !probes.isEmpty {
+            recovery = NoticeAnalysis.apply(probes: probes, to: recovery)
+        }
+        checks.recovery = recovery
+
+        if case .open(let open) = plan.load, open.stages.contains(where: \.isRamp) || plan.checks.forecast != nil {
+            checks.capacity = CapacityAnalysis.analyze(
+                timeline: timeline, p99LimitMs: plan.slo.p99?.milliseconds,
+                errorRateLimit: plan.slo.errorRate ?? ServiceLevelObjective.defaultErrorRate,
+                windowSeconds: max(1, Int(settings.capacityWindow.seconds.rounded())),
+                forecast: plan.checks.forecast.map { ($0.peakRate, $0.headroom) }, loadEndMs: loadEndMs)
+        }
+
+        if let outcome = context.audit, let audit = plan.checks.audit {
+            // Orders placed from a fault's start until the target recovered from it were hurt by it.
+            let hurt: [(startMs: Double, endMs: Double)] = recovery.faults.map { f in
+                let recoveredAt = f.incident.flatMap { id in recovery.incidents.first { $0.id == id } }?.recoveredAtMs
+                return (f.startMs, max(recoveredAt ?? 0, f.endMs ?? loadEndMs))
+            }
+            checks.audit = AuditSummary.build(outcome, audit: audit, windows: hurt)
+        }
+
+        let thresholds = ThresholdEvaluation.effectiveThresholds(plan.checks, isOpen: plan.isOpenModel)
+        if !thresholds.isEmpty {
+            checks.thresholds = ThresholdEvaluation(
+                timeline: result.timeline, bucketMs: Double(DrillResult.bucketNanoseconds) / 1e6,
+                faults: windows, loadEndMs: loadEndMs, recovery: recovery, audit: checks.audit,
+                capacity: checks.capacity, forecast: plan.checks.forecast
+            ).evaluate(thresholds)
+        }
+        return checks
+    }
+
+    /// The faults' realised windows in plan order; a fault that never ran keeps its planned window, marked.
+    static func faultWindows(_ context: RunContext) -> [(name: String, startMs: Double, endMs: Double?, ran: Bool)] {
+        (context.faults ?? []).map { f in
+            let ran = f.outcome != .skipped && f.actualStartMs != nil
+            return (
+                f.name, f.actualStartMs ?? f.plannedStartMs, ran ? (f.actualEndMs ?? f.plannedEndMs) : f.plannedEndMs,
+                ran
+            )
+        }
+    }
+}
+
+extension Plan {
+    var isOpenModel: Bool {
+        if case .open = load { return true }
+        return false
+    }
+}

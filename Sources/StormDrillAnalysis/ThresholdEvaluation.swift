@@ -1,0 +1,233 @@
+import StormDrillEngine
+import StormDrillPlan
+import StormDrillReport
+
+import struct Histogram.Histogram
+
+/// Evaluates the plan's thresholds over the phases of the drill. Pure: everything it needs is handed in.
+public struct ThresholdEvaluation {
+    /// The engine's 100 ms buckets (for phase-scoped latency, error rate and throughput).
+    public var timeline: [TimelineBucket]
+    public var bucketMs: Double
+    /// Realised fault windows in plan order, ms from the drill start (end nil: to the end of the drill).
+    public var faults: [(name: String, startMs: Double, endMs: Double?, ran: Bool)]
+    /// When the load ended (arrivals stopped), ms.
+    public var loadEndMs: Double
+    public var recovery: RecoveryReport?
+    public var audit: AuditReport?
+    public var capacity: CapacityReport?
+    public var forecast: Forecast?
+
+    public init(
+        timeline: [TimelineBucket], bucketMs: Double,
+        faults: [(name: String, startMs: Double, endMs: Double?, ran: Bool)],
+        loadEndMs: Double, recovery: RecoveryReport?, audit: AuditReport?, capacity: CapacityReport?,
+        forecast: Forecast?
+    ) {
+        self.timeline = timeline
+        self.bucketMs = bucketMs
+        self.faults = faults
+        self.loadEndMs = loadEndMs
+        self.recovery = recovery
+        self.audit = audit
+        self.capacity = capacity
+        self.forecast = forecast
+    }
+
+    /// The plan's thresholds plus the implicit ones: `lostOrders equals 0` with an audit, `capacity atLeast
+    /// forecast` with a forecast (unless the plan sets its own threshold on that metric).
+    public static func effectiveThresholds(_ checks: DrillChecks, isOpen: Bool) -> [Threshold] {
+        var out = checks.thresholds
+        if checks.audit != nil, !out.contains(where: { $0.metric == .lostOrders }) {
+            out.append(Threshold(metric: .lostOrders, comparison: .equals, limit: 0, limitText: "0"))
+        }
+        if checks.forecast != nil, isOpen, !out.contains(where: { $0.metric == .capacity }) {
+            out.append(Threshold(metric: .capacity, comparison: .atLeast, limit: nil, limitText: "forecast"))
+        }
+        return out
+    }
+
+    public func evaluate(_ thresholds: [Threshold]) -> [ThresholdResult] {
+        thresholds.map(evaluate)
+    }
+
+    func evaluate(_ t: Threshold) -> ThresholdResult {
+        let measured = measure(t)
+        var limit = t.limit
+        var condition = t.conditionText
+        if t.metric == .capacity, limit == nil, let forecast {
+            limit = forecast.required
+            condition +=
+                " (\(SummaryRenderer.rate(forecast.peakRate))/s × \(trim(forecast.headroom))"
+                + " = \(SummaryRenderer.rate(forecast.required))/s)"
+        }
+        switch measured {
+        case .value(let v):
+            let passed = limit.map { t.holds(v, limit: $0) } ?? false
+            return ThresholdResult(
+                metric: t.metric.rawValue, during: t.during.description, condition: condition, actual: v,
+                actualText: format(v, t.metric), passed: passed)
+        case .missing(let why, let passes):
+            return ThresholdResult(
+                metric: t.metric.rawValue, during: t.during.description, condition: condition, actual: nil,
+                actualText: why, passed: passes)
+        }
+    }
+
+    enum Measured {
+        case value(Double)
+        /// Not measurable; `passes` says whether that meets the threshold (no impact meets a time-to-recover).
+        case missing(String, passes: Bool)
+    }
+
+    func measure(_ t: Threshold) -> Measured {
+        switch t.metric {
+        case .p50, .p90, .p95, .p99, .p999, .errorRate, .throughput:
+            guard let ranges = ranges(for: t.during) else {
+                return .missing("not measured: \(t.during) did not happen", passes: false)
+            }
+            return phaseMetric(t.metric, ranges)
+        case .timeToImpact, .impactDuration, .timeToRecover, .timeToNotice, .timeToClear:
+            return faultMetric(t)
+        case .mttr:
+            guard let recovery else { return .missing("not measured", passes: false) }
+            return .value(recovery.mttrMs ?? 0)
+        case .lostOrders:
+            guard let audit else { return .missing("not measured: no audit ran", passes: false) }
+            if audit.incomplete { return .missing("audit incomplete: \(audit.lost) lost so far", passes: false) }
+            return .value(Double(audit.lost))
+        case .duplicateOrders:
+            guard let audit else { return .missing("not measured: no audit ran", passes: false) }
+            return .value(Double(audit.duplicates))
+        case .compensationRate:
+            guard let c = audit?.compensation else {
+                return .missing("not measured: no compensation audit", passes: false)
+            }
+            return .value(c.share)
+        case .capacity:
+            guard let capacity else { return .missing("not measured: no ramp to find it", passes: false) }
+            guard let c = capacity.capacity else {
+                return .missing(
+                    "no rate held the SLO for \(SummaryRenderer.seconds(capacity.windowMs / 1000))", passes: false)
+            }
+            return .value(c)
+        }
+    }
+
+    // MARK: - Phases
+
+    /// Bucket ranges of a phase; nil when the phase did not happen.
+    func ranges(for phase: DrillPhase) -> [Range<Int>]? {
+        let endMs = Double(timeline.count) * bucketMs
+        let ran = faults.filter(\.ran)
+        func r(_ from: Double, _ to: Double) -> Range<Int>? {
+            let a = max(0, Int((from / bucketMs).rounded(.down)))
+            let b = min(timeline.count, Int((to / bucketMs).rounded(.up)))
+            return a < b ? a..<b : nil
+        }
+        switch phase {
+        case .whole:
+            return r(0, endMs).map { [$0] } ?? []
+        case .baseline:
+            guard let first = ran.map(\.startMs).min() else { return r(0, endMs).map { [$0] } }
+            return r(0, first).map { [$0] }
+        case .fault(let name):
+            guard let f = ran.first(where: { $0.name == name }) else { return nil }
+            return r(f.startMs, f.endMs ?? endMs).map { [$0] } ?? []
+        case .recovery:
+            let sorted = ran.sorted { $0.startMs < $1.startMs }
+            guard !sorted.isEmpty else { return nil }
+            var out: [Range<Int>] = []
+            for (i, f) in sorted.enumerated() {
+                guard let end = f.endMs else { continue }
+                let next = i + 1 < sorted.count ? sorted[i + 1].startMs : endMs
+                if let range = r(end, next) { out.append(range) }
+            }
+            return out
+        }
+    }
+
+    func phaseMetric(_ metric: ThresholdMetric, _ ranges: [Range<Int>]) -> Measured {
+        if let p = metric.percentile {
+            var h = LatencyHistogram.makeCompact()
+            for range in ranges { for i in range { timeline[i].latencies.add(to: &h) } }
+            guard h.totalCount > 0 else { return .missing("no responses", passes: false) }
+            return .value(Double(h.valueAtPercentile(p)) / 1000)
+        }
+        var ok = 0
+        var failed = 0
+        var buckets = 0
+        for range in ranges {
+            buckets += range.count
+            for i in range {
+                ok += timeline[i].journeysOk
+                failed += timeline[i].journeysFailed + timeline[i].dropped
+            }
+        }
+        if metric == .throughput {
+            let seconds = Double(buckets) * bucketMs / 1000
+            return seconds > 0 ? .value(Double(ok) / seconds) : .missing("no time", passes: false)
+        }
+        guard ok + failed > 0 else { return .missing("no journeys ended", passes: false) }
+        return .value(Double(failed) / Double(ok + failed))
+    }
+
+    // MARK: - Fault measures
+
+    func faultMetric(_ t: Threshold) -> Measured {
+        guard let recovery else { return .missing("not measured", passes: false) }
+        var impacts = recovery.faults
+        if case .fault(let name) = t.during { impacts = impacts.filter { $0.fault == name } }
+        let ranNames = Set(faults.filter(\.ran).map(\.name))
+        impacts = impacts.filter { ranNames.contains($0.fault) }
+        guard !impacts.isEmpty else { return .missing("not measured: the fault did not run", passes: false) }
+        var worst = -Double.infinity
+        for f in impacts {
+            let v: Double?
+            switch t.metric {
+            case .timeToImpact: v = f.impacted ? f.timeToImpactMs : nil
+            case .impactDuration: v = f.impacted ? f.impactDurationMs : 0
+            case .timeToRecover:
+                if !f.impacted {
+                    v = 0
+                } else if let r = f.timeToRecoverMs {
+                    v = r
+                } else {
+                    return .missing("\(f.fault) never recovered before the drill ended", passes: false)
+                }
+            case .timeToNotice:
+                guard let n = f.notices.compactMap(\.timeToNoticeMs).min() else {
+                    return .missing(
+                        f.notices.isEmpty ? "no probe" : "the notice never showed for \(f.fault)", passes: false)
+                }
+                v = n
+            case .timeToClear:
+                guard let n = f.notices.compactMap(\.timeToClearMs).min() else {
+                    return .missing("the notice for \(f.fault) never cleared", passes: false)
+                }
+                v = n
+            default: v = nil
+            }
+            if let v { worst = max(worst, v) }
+        }
+        if worst == -.infinity { return .missing("no impact", passes: true) }
+        return .value(worst)
+    }
+
+    // MARK: - Formatting
+
+    func format(_ v: Double, _ metric: ThresholdMetric) -> String {
+        switch metric.unit {
+        case .duration: v >= 10_000 ? SummaryRenderer.seconds(v / 1000) : SummaryRenderer.ms(v)
+        case .share: SummaryRenderer.percent(v)
+        case .count: String(Int(v))
+        case .rate: SummaryRenderer.rate(v) + "/s"
+        }
+    }
+
+    func trim(_ v: Double) -> String {
+        var s = String(v)
+        if s.hasSuffix(".0") { s.removeLast(2) }
+        return s
+    }
+}

@@ -1,0 +1,149 @@
+/// `summary.md`: one page for the weekly review — verdict, key figures, each fault with its recovery measures,
+/// the audits and the failed thresholds. Rendered from report.json alone.
+public enum MarkdownSummaryRenderer {
+    public static func render(_ r: DrillReport) -> String {
+        typealias S = SummaryRenderer
+        var out: [String] = []
+        out.append("# Drill \(escape(r.plan.name)): \(r.verdict.rawValue)")
+        out.append("")
+        var status = "Started \(r.startedAt), ran \(S.seconds(r.durationSeconds)) against \(escape(r.target.url))"
+        if let e = r.target.embedded { status += " (embedded \(e))" }
+        status += "; status **\(r.status.rawValue)**"
+        if let i = r.interruption { status += " (\(escape(i)))" }
+        out.append(status + ".")
+        if !r.reasons.isEmpty {
+            out.append("")
+            out.append("Why \(r.verdict.rawValue):")
+            for reason in r.reasons { out.append("- \(escape(reason))") }
+        }
+
+        out.append("")
+        out.append("## Key figures")
+        out.append("")
+        out.append("| figure | value |")
+        out.append("|---|---|")
+        let t = r.totals
+        out.append("| journeys | \(t.journeys) started, \(t.journeysOk) ok, \(t.journeysFailed) failed |")
+        out.append(
+            "| throughput | \(S.rate(t.throughput.journeysPerSecond)) journeys/s, \(S.rate(t.throughput.requestsPerSecond)) requests/s |"
+        )
+        out.append("| error rate | \(S.percent(t.errorRate))\(t.dropped > 0 ? " (\(t.dropped) dropped)" : "") |")
+        out.append("| latency p50 / p99 (intended time) | \(S.ms(r.latency.p50)) / \(S.ms(r.latency.p99)) |")
+        out.append(
+            "| latency p50 / p99 (service time) | \(S.ms(r.serviceLatency.p50)) / \(S.ms(r.serviceLatency.p99)) |")
+        if let rec = r.recovery {
+            out.append(
+                "| incidents | \(rec.incidents.count)\(rec.unrecovered > 0 ? " (\(rec.unrecovered) not recovered)" : "") |"
+            )
+            out.append("| MTTR | \(rec.mttrMs.map { S.seconds($0 / 1000) } ?? "no incident") |")
+        }
+        if let a = r.audit {
+            out.append("| lost orders | \(a.lost) of \(a.acknowledged) acknowledged |")
+        }
+        if let c = r.capacity {
+            out.append("| capacity | \(capacityText(c)) |")
+        }
+        out.append("| generator | lag p99 \(S.ms(r.generator.lagP99Ms))\(r.generator.saturated ? ", SATURATED" : "") |")
+
+        if let faults = r.recovery?.faults, !faults.isEmpty {
+            out.append("")
+            out.append("## Faults and recovery")
+            out.append("")
+            out.append(
+                "| fault | window | detected | time to impact | worst error rate | worst p99 | impact | time to recover | notice | cleared |"
+            )
+            out.append("|---|---|---|---|---|---|---|---|---|---|")
+            for f in faults {
+                let window = "\(S.seconds(f.startMs / 1000))–\(f.endMs.map { S.seconds($0 / 1000) } ?? "end")"
+                let notice =
+                    f.notices.compactMap(\.timeToNoticeMs).min().map { S.seconds($0 / 1000) }
+                    ?? (f.notices.isEmpty ? "–" : "never")
+                let cleared =
+                    f.notices.compactMap(\.timeToClearMs).min().map { S.seconds($0 / 1000) }
+                    ?? (f.notices.isEmpty ? "–" : "not cleared")
+                let recover: String =
+                    !f.impacted ? "–" : f.timeToRecoverMs.map { S.seconds($0 / 1000) } ?? "**not recovered**"
+                out.append(
+                    "| \(escape(f.fault)) | \(window) | \(f.impacted ? "yes" : "no") | "
+                        + "\(f.timeToImpactMs.map { S.seconds($0 / 1000) } ?? "–") | \(S.percent(f.worstErrorRate)) | "
+                        + "\(S.ms(f.worstP99Ms)) | \(f.impactDurationMs.map { S.seconds($0 / 1000) } ?? "–") | "
+                        + "\(recover) | \(notice) | \(cleared) |")
+            }
+            for f in r.faults ?? [] where f.verified == false || f.error != nil {
+                out.append("")
+                out.append(
+                    "- \(escape(f.name)): \(f.verified == false ? "not verified" : "failed")"
+                        + ((f.error ?? f.evidence).map { ": \(escape($0))" } ?? ""))
+            }
+        }
+        if let incidents = r.recovery?.incidents.filter({ $0.fault == nil }), !incidents.isEmpty {
+            out.append("")
+            out.append("Unplanned incidents:")
+            for i in incidents {
+                out.append(
+                    "- #\(i.id) from \(S.seconds(i.startMs / 1000)) for \(S.seconds(i.durationMs / 1000))"
+                        + " (\(i.causes.joined(separator: ", ")))\(i.recovered ? "" : ", not recovered")")
+            }
+        }
+
+        if let a = r.audit {
+            out.append("")
+            out.append("## Audits")
+            out.append("")
+            out.append(
+                "- Lost orders: **\(a.lost)** of \(a.acknowledged) acknowledged (\(a.found) found, \(a.unverified)"
+                    + " unverified\(a.incomplete ? ", audit incomplete" : "")) by `\(a.request)`, \(a.condition).")
+            if !a.lostIds.isEmpty { out.append("  Lost ids: \(a.lostIds.map { "`\($0)`" }.joined(separator: ", "))") }
+            out.append("- Duplicates (one idempotency key, several ids): **\(a.duplicates)**.")
+            if let c = a.compensation {
+                out.append(
+                    "- Compensation (`\(c.condition)`) on orders placed during a fault: \(c.passed) of \(c.eligible)"
+                        + " (\(S.percent(c.share))).")
+            }
+        }
+        if let c = r.capacity, let f = c.forecast {
+            out.append("")
+            out.append("## Capacity against the forecast")
+            out.append("")
+            out.append(
+                "Forecast peak \(S.rate(f.peakRate))/s × headroom \(f.headroom) = \(S.rate(f.required))/s needed;"
+                    + " capacity \(capacityText(c)): **\(f.covered ? "covered" : "not covered")**"
+                    + (f.margin.map { " (\($0 >= 0 ? "+" : "")\(S.percent($0)))" } ?? "") + ".")
+        }
+        if let thresholds = r.thresholds, !thresholds.isEmpty {
+            out.append("")
+            out.append("## Thresholds")
+            out.append("")
+            out.append("| threshold | actual | result |")
+            out.append("|---|---|---|")
+            for th in thresholds {
+                out.append("| \(escape(th.title)) | \(escape(th.actualText)) | \(th.passed ? "pass" : "**FAIL**") |")
+            }
+        }
+        out.append("")
+        return out.joined(separator: "\n")
+    }
+
+    static func capacityText(_ c: CapacityReport) -> String {
+        guard let cap = c.capacity else { return "not found (no rate held the SLO)" }
+        var s = "\(c.limitReached ? "" : "at least ")\(SummaryRenderer.rate(cap))/s"
+        if let rate = c.brokeAtRate, c.limitReached {
+            s += ", broke at \(SummaryRenderer.rate(rate))/s (\(c.brokenBy.joined(separator: ", ")))"
+        }
+        return s
+    }
+
+    /// Keeps report text from breaking the Markdown table or formatting.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "|": out += "\\|"
+            case "\n", "\r": out += " "
+            case "*", "_", "`", "<", ">", "[", "]": out += "\\\(ch)"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,81 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import StormDrillEngine
+import StormDrillPlan
+import StormDrillReport
+
+/// Polls the plan's probes on the drill clock while the load runs and records when each condition changed.
+/// One task per probe; a slow answer delays that probe's next sample, never the load.
+struct ProbeRunner {
+    let probes: [Probe]
+    let baseURL: TargetURL
+    let client: HTTPClient
+
+    /// Runs until cancelled, then returns what each probe saw.
+    func run(drillStart: NIODeadline) async -> [ProbeReport] {
+        await withTaskGroup(of: (Int, ProbeReport).self) { group in
+            for (i, probe) in probes.enumerated() {
+                group.addTask { (i, await poll(probe, drillStart: drillStart)) }
+            }
+            var out: [(Int, ProbeReport)] = []
+            for await r in group { out.append(r) }
+            return out.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    private func poll(_ probe: Probe, drillStart: NIODeadline) async -> ProbeReport {
+        var samples = 0
+        var failed = 0
+        var changes: [ProbeChange] = []
+        var tick: Int64 = 0
+        let url = "\(baseURL.scheme)://\(hostPart):\(baseURL.port)\(baseURL.basePath)\(probe.path)"
+        while !Task.isCancelled {
+            let due = drillStart + .nanoseconds(tick * probe.every.nanoseconds)
+            tick += 1
+            let wait = due - NIODeadline.now()
+            if wait.nanoseconds > 0 {
+                do { try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) } catch { break }
+            }
+            if Task.isCancelled { break }
+            let holds = await sample(probe, url: url)
+            let atMs = Double((NIODeadline.now() - drillStart).nanoseconds) / 1e6
+            samples += 1
+            guard let holds else {
+                failed += 1
+                continue
+            }
+            if changes.last?.holds != holds {
+                changes.append(ProbeChange(atMs: (atMs * 10).rounded() / 10, holds: holds))
+            }
+            // A slow probe skips the ticks it missed rather than firing a burst.
+            let now = NIODeadline.now() - drillStart
+            tick = max(tick, now.nanoseconds / probe.every.nanoseconds + 1)
+        }
+        return ProbeReport(
+            name: probe.name, request: "\(probe.method.rawValue) \(probe.path)", condition: probe.condition.description,
+            everyMs: probe.every.milliseconds, samples: samples, failedSamples: failed, changes: changes)
+    }
+
+    /// The condition's value, or nil without a usable answer.
+    private func sample(_ probe: Probe, url: String) async -> Bool? {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: probe.method.rawValue)
+        request.headers.add(name: "User-Agent", value: CompiledPlan.userAgent)
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(probe.timeout.nanoseconds))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            let status = Int(response.status.code)
+            let accepted = probe.expect.map { $0.contains(status) } ?? (200..<300).contains(status)
+            guard accepted else { return nil }
+            let bytes = Array(body.readableBytesView)
+            // An answer that is not JSON at all is not a usable sample.
+            guard (try? JSONParser.parse(bytes)) != nil else { return nil }
+            return probe.condition.holds(in: bytes)
+        } catch {
+            return nil
+        }
+    }
+
+    private var hostPart: String { baseURL.host.contains(":") ? "[\(baseURL.host)]" : baseURL.host }
+}
