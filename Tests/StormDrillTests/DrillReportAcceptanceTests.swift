@@ -26,6 +26,16 @@ extension StormDrillTests {
             return (result, report, (path as NSString).deletingLastPathComponent)
         }
 
+        /// Whether the run can be judged: on this shared 2-core machine a busy moment can make the generator fall
+        /// behind, and the drill is then rightly INVALID (never a FAIL blamed on the target); verdict checks skip it.
+        static func judged(_ report: DrillReport) -> Bool {
+            if report.verdict == .invalid {
+                #expect(report.reasons.allSatisfy { $0.hasPrefix("generator") }, "\(report.reasons)")
+                return false
+            }
+            return true
+        }
+
         /// Monotonic seconds (the same clock the driver's drill clock reads, CLOCK_MONOTONIC).
         static func now() -> Double { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 }
 
@@ -112,8 +122,10 @@ extension StormDrillTests {
             #expect(audit.found == audit.acknowledged - expected.count)
             #expect(audit.duplicates == 0 && audit.unverified == 0)
             // Lost orders fail the drill even without a threshold of the plan's own.
-            #expect(result.status == 1, "\(result.stderr)")
-            #expect(report.verdict == .fail)
+            if Self.judged(report) {
+                #expect(result.status == 1, "\(result.stderr)")
+                #expect(report.verdict == .fail)
+            }
             #expect(report.thresholds?.contains { $0.metric == "lostOrders" && !$0.passed } == true)
             let summary = try String(contentsOfFile: "\(folder)/summary.md", encoding: .utf8)
             #expect(summary.contains("Lost orders: **\(expected.count)**"), "\(summary)")
@@ -144,7 +156,8 @@ extension StormDrillTests {
                 """, label: "duplicates")
             let audit = try #require(report.audit)
             #expect(audit.duplicates == 1 && audit.duplicateKeys == ["the-same-key"], "\(audit)")
-            #expect(report.verdict == .fail)
+            #expect(report.thresholds?.first { $0.metric == "duplicateOrders" }?.passed == false)
+            if Self.judged(report) { #expect(report.verdict == .fail) }
         }
 
         @Test("acceptance 3: phase-scoped thresholds decide the verdict; the failing one is named in every format")
@@ -174,8 +187,11 @@ extension StormDrillTests {
                    {"metric": "timeToRecover", "below": "2s"}]}
                 """
             let (result, report, folder) = try Self.drill(plan, label: "phase-thresholds")
-            #expect(result.status == 1, "\(result.stderr)")
-            #expect(report.verdict == .fail, "\(report.reasons)")
+            let judged = Self.judged(report)
+            if judged {
+                #expect(result.status == 1, "\(result.stderr)")
+                #expect(report.verdict == .fail, "\(report.reasons)")
+            }
             let thresholds = try #require(report.thresholds)
             #expect(thresholds.count == 4)
             let byTitle = Dictionary(uniqueKeysWithValues: thresholds.map { ($0.title, $0) })
@@ -184,7 +200,7 @@ extension StormDrillTests {
             #expect(byTitle["p99 during baseline below 1s"]?.passed == true)
             #expect(byTitle["errorRate during recovery below 0.05"]?.passed == true, "\(thresholds)")
             #expect(byTitle["timeToRecover below 2s"]?.passed == true, "\(thresholds)")
-            #expect(report.reasons.contains { $0.contains(failing.title) }, "\(report.reasons)")
+            if judged { #expect(report.reasons.contains { $0.contains(failing.title) }, "\(report.reasons)") }
             let impact = try #require(report.recovery?.faults.first)
             #expect(impact.impacted && impact.recovered, "\(impact)")
             #expect(abs((impact.timeToImpactMs ?? -1)) <= 250, "\(impact)")
@@ -265,8 +281,11 @@ extension StormDrillTests {
             #expect(capacity.limitReached && capacity.brokenBy.contains("errors"), "\(capacity)")
             let forecast = try #require(capacity.forecast)
             #expect(forecast.required == 225 && !forecast.covered, "\(forecast)")
-            #expect(report.verdict == .fail && result.status == 1, "\(report.reasons)")
-            #expect(report.reasons.contains { $0.contains("capacity") }, "\(report.reasons)")
+            #expect(report.thresholds?.first { $0.metric == "capacity" }?.passed == false)
+            if Self.judged(report) {
+                #expect(report.verdict == .fail && result.status == 1, "\(report.reasons)")
+                #expect(report.reasons.contains { $0.contains("capacity") }, "\(report.reasons)")
+            }
             let summary = try String(contentsOfFile: "\(folder)/summary.md", encoding: .utf8)
             #expect(summary.contains("not covered"))
         }
