@@ -237,8 +237,11 @@ public struct SVGChart: Sendable, Equatable {
     /// A second y axis on the right, for series and references with `axis: .right`.
     public var y2: Axis?
     public var series: [Series]
+    /// Shaded x stretches; clipped to the x domain.
     public var bands: [Band]
+    /// Vertical lines; an x axis that follows the data is widened to reach every marker.
     public var markers: [Marker]
+    /// Horizontal lines; a y axis that follows the data is widened to reach every reference line.
     public var references: [ReferenceLine]
     /// The size in SVG units (the `viewBox`; pages may scale it).
     public var width: Double
@@ -322,10 +325,10 @@ public struct SVGChart: Sendable, Equatable {
             guard !unit.isEmpty, step == nil else { return n }
             return unit.hasPrefix("/") || unit.hasPrefix("%") ? n + unit : n + " " + unit
         case .percent:
-            return compact(v * 100, step: step.map { $0 * 100 } ?? (Swift.abs(v) < 0.1 ? 0.01 : 0.1)) + "%"
+            return compact(v * 100, step: step.map { $0 * 100 }) + "%"
         case .milliseconds:
             let big = Swift.abs(v) >= 1000 && (step ?? 1000) >= 100
-            if big { return compact(v / 1000, step: (step ?? 10) / 1000) + " s" }
+            if big { return compact(v / 1000, step: step.map { $0 / 1000 }) + " s" }
             return plain(v, step: step ?? (Swift.abs(v) < 10 ? 0.01 : Swift.abs(v) < 100 ? 0.1 : 1)) + " ms"
         case .seconds:
             return clock(v, step: step)
@@ -361,7 +364,8 @@ public struct SVGChart: Sendable, Equatable {
     static func compact(_ v: Double, step: Double?) -> String {
         let a = Swift.max(Swift.abs(v), Swift.abs(step ?? 0))
         if a >= 1e15 || (a > 0 && a < 1e-4 && v != 0) { return String(format: "%.3g", v) }
-        for (scale, suffix) in [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e4, "k")] where a >= scale {
+        for (threshold, scale, suffix) in [(1e12, 1e12, "T"), (1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")]
+        where a >= threshold {
             return plain(v / scale, step: step.map { $0 / scale }) + suffix
         }
         return plain(v, step: step)
@@ -451,7 +455,8 @@ extension SVGChart {
             let yLabelWidth = (yScale.ticks.map { width(of: $0.label) }.max() ?? 0) + 10
             let y2LabelWidth = (y2Scale?.ticks.map { width(of: $0.label) }.max() ?? 0) + 10
             let left = 14 + (chart.y.label.isEmpty ? 0 : 14) + Swift.max(yLabelWidth, 24)
-            let right = w - 12 - (chart.y2 == nil ? 0 : Swift.max(y2LabelWidth, 24) + (chart.y2!.label.isEmpty ? 0 : 14))
+            let right =
+                w - 12 - (chart.y2 == nil ? 0 : Swift.max(y2LabelWidth, 24) + (chart.y2!.label.isEmpty ? 0 : 14))
 
             // Vertical layout: title, legend rows, band label rows, plot, x ticks and label.
             let legend = legendItems(colors: colors)
@@ -482,10 +487,13 @@ extension SVGChart {
             if let id = chart.id, !id.isEmpty { out += " id=\"\(esc(id))\"" }
             out += " class=\"\(classes)\" viewBox=\"0 0 \(n(w)) \(n(h))\" width=\"\(n(w))\" height=\"\(n(h))\""
             out += " role=\"img\" aria-label=\"\(esc(chart.title))\""
-            out += " font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\" font-size=\"\(n(fontSize))\">\n"
+            out += " font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\""
+            out += " font-size=\"\(n(fontSize))\">\n"
             out += "<title>\(esc(chart.title))</title>\n"
-            out += "<rect class=\"chart-background\" x=\"0\" y=\"0\" width=\"\(n(w))\" height=\"\(n(h))\" fill=\"#ffffff\"/>\n"
-            out += "<text class=\"chart-title\" x=\"\(n(left))\" y=\"\(n(titleY))\" font-size=\"13\" font-weight=\"600\""
+            out += "<rect class=\"chart-background\" x=\"0\" y=\"0\" width=\"\(n(w))\" height=\"\(n(h))\""
+            out += " fill=\"#ffffff\"/>\n"
+            out +=
+                "<text class=\"chart-title\" x=\"\(n(left))\" y=\"\(n(titleY))\" font-size=\"13\" font-weight=\"600\""
             out += " fill=\"#1d2125\">\(esc(chart.title))</text>\n"
 
             // Legend.
@@ -498,13 +506,16 @@ extension SVGChart {
                     switch item.swatch {
                     case .line(let color, let dashed):
                         out += "<line x1=\"\(n(x0))\" y1=\"\(n(cy))\" x2=\"\(n(x0 + 18))\" y2=\"\(n(cy))\""
-                        out += " stroke=\"\(esc(color))\" stroke-width=\"2.5\"\(dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
+                        out += " stroke=\"\(esc(color))\" stroke-width=\"2.5\""
+                        out += dashed ? " stroke-dasharray=\"5 3\"/>" : "/>"
                     case .box(let color, let opacity, let dashed):
-                        out += "<rect x=\"\(n(x0))\" y=\"\(n(cy - 5))\" width=\"18\" height=\"10\" fill=\"\(esc(color))\""
+                        out +=
+                            "<rect x=\"\(n(x0))\" y=\"\(n(cy - 5))\" width=\"18\" height=\"10\" fill=\"\(esc(color))\""
                         out += " fill-opacity=\"\(n(opacity, 2))\" stroke=\"\(esc(color))\""
                         out += "\(dashed ? " stroke-dasharray=\"3 2\"" : " stroke-opacity=\"0.5\"")/>"
                     }
-                    out += "<text x=\"\(n(x0 + 23))\" y=\"\(n(cy + 4))\" fill=\"#30353b\">\(esc(item.text))</text></g>\n"
+                    out +=
+                        "<text x=\"\(n(x0 + 23))\" y=\"\(n(cy + 4))\" fill=\"#30353b\">\(esc(item.text))</text></g>\n"
                 }
                 out += "</g>\n"
             }
@@ -536,7 +547,8 @@ extension SVGChart {
                     }
                     out += "><title>\(esc(band.detail ?? band.label))</title></rect>\n"
                     let ly = bandTop + Double(place.row) * rowHeight + rowHeight - 3
-                    out += "<line class=\"band-tick\" x1=\"\(n(x0))\" y1=\"\(n(ly + 3))\" x2=\"\(n(x0))\" y2=\"\(n(top))\""
+                    out +=
+                        "<line class=\"band-tick\" x1=\"\(n(x0))\" y1=\"\(n(ly + 3))\" x2=\"\(n(x0))\" y2=\"\(n(top))\""
                     out += " stroke=\"\(color)\" stroke-width=\"1\"/>\n"
                     out += "<text class=\"band-label \(band.style.cssClass)-label\" x=\"\(n(x0 + 3))\" y=\"\(n(ly))\""
                     out += " fill=\"\(Self.bandTextColor(band.style))\">\(esc(place.text))</text>\n"
@@ -544,7 +556,8 @@ extension SVGChart {
                 out += "</g>\n"
             }
 
-            // Reference lines.
+            // Reference lines; their labels' boxes are kept clear of marker labels.
+            var obstacles: [(x0: Double, x1: Double, y0: Double, y1: Double)] = []
             let references = chart.references.filter { $0.y.isFinite }
             if !references.isEmpty {
                 out += "<g class=\"references\">\n"
@@ -557,7 +570,9 @@ extension SVGChart {
                     out += " stroke-dasharray=\"6 4\"><title>\(esc(r.label))</title></line>\n"
                     let text = truncated(r.label, 40)
                     let below = y - top < 14
-                    out += "<text class=\"reference-label\" x=\"\(n(right - 4))\" y=\"\(n(below ? y + 12 : y - 4))\""
+                    let ty = below ? y + 12 : y - 4
+                    obstacles.append((right - 4 - width(of: text), right - 4, ty - 10, ty + 3))
+                    out += "<text class=\"reference-label\" x=\"\(n(right - 4))\" y=\"\(n(ty))\""
                     out += " text-anchor=\"end\" fill=\"\(esc(color))\" paint-order=\"stroke\" stroke=\"#ffffff\""
                     out += " stroke-width=\"3\">\(esc(text))</text>\n"
                 }
@@ -582,7 +597,8 @@ extension SVGChart {
                         let first = coords[0].0
                         let last = coords[coords.count - 1].0
                         out += "<polygon class=\"series-area\" points=\"\(n(first)),\(n(baseline)) \(list)"
-                        out += " \(n(last)),\(n(baseline))\" fill=\"\(color)\" fill-opacity=\"0.14\" stroke=\"none\"/>\n"
+                        out +=
+                            " \(n(last)),\(n(baseline))\" fill=\"\(color)\" fill-opacity=\"0.14\" stroke=\"none\"/>\n"
                     }
                     out += "<polyline class=\"series-line\" points=\"\(list)\" fill=\"none\" stroke=\"\(color)\""
                     out += " stroke-width=\"\(s.style == .dashed ? "1.6" : "1.8")\" stroke-linejoin=\"round\""
@@ -614,12 +630,18 @@ extension SVGChart {
                     let tw = width(of: text)
                     let anchorEnd = x + 3 + tw > right
                     let extent = anchorEnd ? (x - 3 - tw, x - 3) : (x + 3, x + 3 + tw)
-                    var row = 0
-                    while row < rows.count, rows[row].contains(where: { extent.0 < $0.1 + 4 && $0.0 < extent.1 + 4 }) {
-                        row += 1
-                    }
                     let maxRows = Swift.max(1, Int((plotHeight - 4) / 13))
-                    if row >= maxRows { row = maxRows - 1 }
+                    func free(_ row: Int) -> Bool {
+                        let y = top + 12 + Double(row) * 13
+                        let taken =
+                            row < rows.count && rows[row].contains { extent.0 < $0.1 + 4 && $0.0 < extent.1 + 4 }
+                        let blocked = obstacles.contains {
+                            extent.0 < $0.x1 + 2 && $0.x0 < extent.1 + 2 && y - 10 < $0.y1 && $0.y0 < y + 3
+                        }
+                        return !taken && !blocked
+                    }
+                    var row = 0
+                    while row < maxRows - 1, !free(row) { row += 1 }
                     while rows.count <= row { rows.append([]) }
                     rows[row].append(extent)
                     let ty = top + 12 + Double(row) * 13
@@ -709,7 +731,8 @@ extension SVGChart {
                     items.append(LegendItem(text: name, swatch: .line(colors[i], dashed: s.style == .dashed)))
                 }
             }
-            for style in [Band.Style.fault, .incident, .neutral] where chart.bands.contains(where: { $0.style == style }) {
+            for style in [Band.Style.fault, .incident, .neutral]
+            where chart.bands.contains(where: { $0.style == style }) {
                 let text = style == .fault ? "fault window" : style == .incident ? "unplanned incident" : "window"
                 items.append(
                     LegendItem(
@@ -780,10 +803,11 @@ extension SVGChart {
             for s in chart.series {
                 for p in s.points where p.x.isFinite && p.y.isFinite { values.append(SVGChart.clamp(p.x)) }
             }
-            if values.isEmpty {
-                // Without data the bands and markers still place themselves on a sensible axis.
+            // Markers are placed on purpose: the axis reaches them. Without data, bands count too.
+            let hadData = !values.isEmpty
+            values += chart.markers.map(\.x).filter(\.isFinite).map(SVGChart.clamp)
+            if !hadData {
                 values += chart.bands.flatMap { [$0.from, $0.to ?? $0.from] }.filter(\.isFinite).map(SVGChart.clamp)
-                values += chart.markers.map(\.x).filter(\.isFinite).map(SVGChart.clamp)
             }
             let axis = chart.x
             let includeZero = axis.includeZero && axis.format != .date
@@ -871,7 +895,9 @@ extension SVGChart {
             let raw = span / Double(Swift.max(target, 1))
             switch format {
             case .seconds where raw >= 1:
-                let steps: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200]
+                let steps: [Double] = [
+                    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+                ]
                 if let s = steps.first(where: { $0 >= raw }) { return s }
                 return nice(raw / 86_400) * 86_400
             case .date:
