@@ -40,7 +40,9 @@ extension ReportBuilder {
         }
         checks.recovery = recovery
 
-        if case .open(let open) = plan.load, open.stages.contains(where: \.isRamp) || plan.checks.forecast != nil {
+        // A capacity search needs a rate that only climbs (a lunch-peak shape rises and falls again: its "knee" on
+        // the way down would say nothing); a plan with a forecast asks for it anyway.
+        if case .open(let open) = plan.load, open.isRisingRamp || plan.checks.forecast != nil {
             checks.capacity = CapacityAnalysis.analyze(
                 timeline: timeline, p99LimitMs: plan.slo.p99?.milliseconds,
                 errorRateLimit: plan.slo.errorRate ?? ServiceLevelObjective.defaultErrorRate,
@@ -77,6 +79,18 @@ extension ReportBuilder {
                 ran
             )
         }
+    }
+}
+
+extension OpenLoad {
+    /// Stages that never lower the rate and raise it at least once.
+    var isRisingRamp: Bool {
+        var rate = 0.0
+        for stage in stages {
+            guard stage.from >= rate - 1e-9, stage.to >= stage.from else { return false }
+            rate = stage.to
+        }
+        return stages.contains(where: \.isRamp)
     }
 }
 
