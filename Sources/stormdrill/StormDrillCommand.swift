@@ -19,7 +19,10 @@ struct StormDrillCommand: AsyncParsableCommand {
             schedule), 130 interrupted by SIGINT, 143 by SIGTERM.
             """,
         version: StormDrillVersion.current,
-        subcommands: [ValidateCommand.self, RunCommand.self, RecoverCommand.self, ServeCommand.self, ProxyCommand.self]
+        subcommands: [
+            ValidateCommand.self, RunCommand.self, RecoverCommand.self, ServeCommand.self, ProxyCommand.self,
+            CompareCommand.self, HistoryCommand.self, ReportCommand.self,
+        ]
     )
 
     /// Usage errors exit with 2 (not ArgumentParser's 64), as plan errors do.
