@@ -53,8 +53,8 @@ extension ReportBuilder {
         if let outcome = context.audit, let audit = plan.checks.audit {
             // Orders placed from a fault's start until the target recovered from it were hurt by it.
             let hurt: [(startMs: Double, endMs: Double)] = recovery.faults.map { f in
-                let recoveredAt = f.incident.flatMap { id in recovery.incidents.first { $0.id == id } }?.recoveredAtMs
-                return (f.startMs, max(recoveredAt ?? 0, f.endMs ?? loadEndMs))
+                let recoveredAt = NoticeAnalysis.recoveryPoint(of: f, in: recovery)
+                return (f.startMs, max(recoveredAt ?? loadEndMs, f.endMs ?? loadEndMs))
             }
             checks.audit = AuditSummary.build(outcome, audit: audit, windows: hurt)
         }

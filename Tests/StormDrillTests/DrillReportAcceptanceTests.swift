@@ -221,6 +221,18 @@ extension StormDrillTests {
                 "\(cases.failed)")
             #expect(cases.passed.contains { $0.contains("p99 during baseline below 1s") }, "\(cases.passed)")
 
+            // acceptance 4: the drill's own report.html in headless Chromium: charts drawn, the fault window visible.
+            let browser = try ChildProcess.run(
+                Repository.path("scripts/browser-tools.sh"),
+                ["run", Repository.path("Tests/browser/report_render_test.py"), "\(folder)/report.html"],
+                timeout: 900, currentDirectory: Repository.root.path)
+            let line = browser.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
+            let seen = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+            #expect(browser.status == 0 && seen["ok"] as? Bool == true, "\(browser.stdout)\n\(browser.stderr)")
+            #expect(seen["faultLabels"] as? [String] == ["gateway-errors"], "\(seen)")
+            #expect(seen["consoleErrors"] as? Int == 0, "\(seen)")
+            #expect(FileManager.default.fileExists(atPath: "\(folder)/report.png"))
+
             // `stormdrill report DIR` re-renders every format from report.json alone.
             for file in ["summary.md", "report.html", "junit.xml"] {
                 try FileManager.default.removeItem(atPath: "\(folder)/\(file)")
