@@ -3,7 +3,7 @@ import StormDrillReport
 
 /// Finds the capacity of a ramping open-model drill: the highest planned arrival rate the target carried within its
 /// SLO for a whole window of seconds, where it broke and what throughput did past the knee. Pure. The measures are
-/// defined in docs/analysis.md.
+/// defined in docs/report-format.md.
 public enum CapacityAnalysis {
     /// Seconds every second of a window must meet the SLO for (plan `analysis.capacityWindow`).
     public static let defaultWindowSeconds = 10

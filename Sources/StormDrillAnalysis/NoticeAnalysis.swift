@@ -1,7 +1,7 @@
 import StormDrillReport
 
 /// When the probes (the incident notice on `/status`, say) showed each fault and when they stopped showing it.
-/// Pure. The measures are defined in docs/analysis.md.
+/// Pure. The measures are defined in docs/report-format.md.
 public enum NoticeAnalysis {
     /// `report` with the `notices` of every fault filled in from `probes` (one entry per probe, in probe order).
     /// The recovery point of an impacted fault is the recovery of the last incident attributed to it.

@@ -25,7 +25,7 @@ public struct FaultWindow: Sendable, Hashable {
 }
 
 /// Finds incidents in the fine timeline and measures each fault's impact and recovery against a healthy baseline.
-/// Pure: no I/O, no clock. The measures are defined in docs/analysis.md.
+/// Pure: no I/O, no clock. The measures are defined in docs/report-format.md.
 public enum RecoveryAnalysis {
     /// The tolerances used when the plan has no `analysis`.
     public static let defaultSettings = RecoverySettingsReport(
