@@ -46,8 +46,8 @@ public struct DrillRunner: Sendable {
         public var onProgress: (@Sendable (DrillProgress) -> Void)?
         /// Called once the target is known and the load is about to start.
         public var onStart: (@Sendable (_ targetURL: String, _ reportDirectory: String) -> Void)?
-        /// Called when the lost-order audit starts, with the number of acknowledged orders it will look up.
-        public var onAudit: (@Sendable (_ acknowledged: Int) -> Void)?
+        /// Progress of the lost-order audit: called when it starts (0 checked), every 2 s while it runs, and at the end.
+        public var onAudit: (@Sendable (_ checked: Int, _ total: Int) -> Void)?
         /// Where process and command faults are journaled before they are applied.
         public var journal: FaultJournal
         /// The proxies for the plan's dependencies (nil: StormDrill's own fault proxy).

@@ -157,10 +157,9 @@ struct DrillService: Service {
         // The audit looks every acknowledged order up again, after the faults are gone and before the target stops.
         var audit: AuditOutcome?
         if let plannedAudit = checks.audit, let client {
-            runner.options.onAudit?(result.acknowledged.count)
             audit = await OrderAuditor(
                 audit: plannedAudit, baseURL: url, client: client,
-                shouldStop: { [control] in control.signal != nil }
+                shouldStop: { [control] in control.signal != nil }, onProgress: runner.options.onAudit
             ).run(result.acknowledged)
         }
         try? await client?.shutdown()

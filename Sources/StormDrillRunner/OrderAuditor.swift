@@ -14,6 +14,8 @@ struct OrderAuditor {
     let client: HTTPClient
     /// Checked between lookups: true once the drill is being interrupted.
     let shouldStop: @Sendable () -> Bool
+    /// Called with (checked, total) at the start, every 2 s and at the end.
+    var onProgress: (@Sendable (_ checked: Int, _ total: Int) -> Void)?
 
     func run(_ acknowledged: [AcknowledgedOrder]) async -> AuditOutcome {
         let started = ContinuousClock.now
@@ -26,6 +28,8 @@ struct OrderAuditor {
         let unique = firstIndex.sorted { $0.value < $1.value }.map(\.key)
         var results: [String: (AuditOutcome.Finding, Bool?)] = [:]
         var incomplete = false
+        onProgress?(0, unique.count)
+        var lastProgress = ContinuousClock.now
         await withTaskGroup(of: (String, AuditOutcome.Finding, Bool?).self) { group in
             var next = 0
             func launch() -> Bool {
@@ -39,9 +43,14 @@ struct OrderAuditor {
             for await (id, finding, compensated) in group {
                 results[id] = (finding, compensated)
                 _ = launch()
+                if ContinuousClock.now - lastProgress >= .seconds(2) {
+                    lastProgress = .now
+                    onProgress?(results.count, unique.count)
+                }
             }
             incomplete = next < unique.count
         }
+        onProgress?(results.count, unique.count)
         for i in orders.indices {
             if let (finding, compensated) = results[orders[i].id] {
                 orders[i].finding = finding

@@ -101,9 +101,14 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         options.onProgress = { update in progress.show(update) }
-        options.onAudit = { count in
+        options.onAudit = { checked, total in
             progress.finish()
-            if !quiet { FileHandleOutput.standardError.write("stormdrill: auditing \(count) acknowledged orders\n") }
+            if !quiet {
+                FileHandleOutput.standardError.write(
+                    checked == 0
+                        ? "stormdrill: auditing \(total) acknowledged orders\n"
+                        : "stormdrill: audit \(checked)/\(total) looked up\n")
+            }
         }
         let outcome = await DrillRunner(loaded: loaded, options: options).run()
         progress.finish()
