@@ -33,10 +33,13 @@ public struct AuditOutcome: Sendable {
     public var orders: [Order]
     public var durationMs: Double
     public var incomplete: Bool
+    /// Acknowledged orders the engine counted but did not keep (its memory bound): never looked up.
+    public var notKept: Int
 
-    public init(orders: [Order], durationMs: Double, incomplete: Bool) {
+    public init(orders: [Order], durationMs: Double, incomplete: Bool, notKept: Int = 0) {
         self.orders = orders
         self.durationMs = durationMs
         self.incomplete = incomplete
+        self.notKept = notKept
     }
 }

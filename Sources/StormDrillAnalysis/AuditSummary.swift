@@ -33,12 +33,12 @@ public enum AuditSummary {
                 failedIds: Array(failed.prefix(AuditReport.maximumListedIds).map(\.id)))
         }
         return AuditReport(
-            request: audit.requestText, condition: audit.conditionText, acknowledged: orders.count,
+            request: audit.requestText, condition: audit.conditionText, acknowledged: orders.count + outcome.notKept,
             checked: orders.filter { $0.finding != .unchecked }.count, found: found.count, lost: lost.count,
             lostIds: Array(lost.prefix(AuditReport.maximumListedIds).map(\.id)),
             unverified: orders.filter { $0.finding == .unverified }.count, duplicates: duplicateKeys.count,
             duplicateKeys: Array(duplicateKeys.prefix(AuditReport.maximumListedIds)),
-            durationMs: (outcome.durationMs * 10).rounded() / 10, incomplete: outcome.incomplete,
+            durationMs: (outcome.durationMs * 10).rounded() / 10, incomplete: outcome.incomplete || outcome.notKept > 0,
             compensation: compensation)
     }
 }

@@ -87,6 +87,9 @@ public enum RecoveryAnalysis {
 
     // MARK: - Baseline
 
+    /// After the last fault, the baseline starts this long after its end (the target settles first).
+    public static let baselineSettleMs = 2000.0
+
     /// Slices `[from, to)` of the baseline: before the first fault (after the warm-up, at most the last 30 s), or
     /// the whole load after the warm-up when that stretch is shorter than a second. Nil when the load is empty.
     static func baselineWindow(series: SliceSeries, faults: [FaultWindow]) -> Range<Int>? {
@@ -99,6 +102,13 @@ public enum RecoveryAnalysis {
             let to = min(n, Int((first / r + 1e-9).rounded(.down)))
             let from = max(warmUp, Int(((first - baselineMaximumMs) / r - 1e-9).rounded(.up)))
             if to - from >= minimum { return from..<to }
+            // Too little before the first fault: the stretch after the last one (once the target had time to settle)
+            // is the only healthy reference; the faults' own time never is. Nil when there is none.
+            let lastEnd = faults.map { $0.endMs ?? .infinity }.max() ?? .infinity
+            guard lastEnd.isFinite else { return nil }
+            let after = Int(((lastEnd + baselineSettleMs) / r - 1e-9).rounded(.up))
+            let upper = min(n, after + Int((baselineMaximumMs / r).rounded(.down)))
+            return upper - after >= minimum ? after..<upper : nil
         }
         return n - warmUp >= minimum ? warmUp..<n : 0..<n
     }
@@ -318,6 +328,9 @@ extension RecoveryAnalysis {
         let demandPerSlice: Double
         /// Half-width (slices) of the throughput window; nil when throughput is too low to judge.
         let throughputHalfWidth: Int?
+        /// Half-width (slices) of the window the errors rule sums over when one slice completes too few requests
+        /// to judge on its own (low rates); 0 at rates where a slice suffices.
+        let errorsHalfWidth: Int
         /// Successful completions each slice should have had, given the baseline and the load asked of it.
         let expected: [Double]
         let groups: [Group]
@@ -362,6 +375,13 @@ extension RecoveryAnalysis {
                 throughputHalfWidth = 2 * half + 1 <= RecoveryAnalysis.throughputMaximumWindow ? half : nil
             } else {
                 throughputHalfWidth = nil
+            }
+            if demandPerSlice >= RecoveryAnalysis.throughputMinimumExpected || demandPerSlice <= 0 {
+                errorsHalfWidth = 0
+            } else {
+                let width = RecoveryAnalysis.throughputMinimumExpected / demandPerSlice
+                errorsHalfWidth = min(
+                    Int(((width - 1) / 2).rounded(.up)), (RecoveryAnalysis.throughputMaximumWindow - 1) / 2)
             }
             var expected: [Double] = []
             for i in 0..<series.count {
@@ -422,6 +442,16 @@ extension RecoveryAnalysis {
             {
                 out.insert(.errors)
                 evidence = min(evidence, p)
+            } else if errorsHalfWidth > 0, series.failed[i] > 0 {
+                // At low rates a slice holds one or two requests: a failing slice is judged on the failures of the
+                // centred window around it (so a total outage at 5 requests/s is still seen, slice by slice).
+                let range = max(0, i - errorsHalfWidth)...min(series.count - 1, i + errorsHalfWidth)
+                let failed = range.reduce(0) { $0 + series.failed[$1] }
+                let total = range.reduce(0) { $0 + series.total[$1] }
+                if let p = errorsEvidence(failed: failed, total: total), p < RecoveryAnalysis.significance {
+                    out.insert(.errors)
+                    evidence = min(evidence, p)
+                }
             }
             if latencyDegraded(p99: series.p99[i]) {
                 out.insert(.latency)

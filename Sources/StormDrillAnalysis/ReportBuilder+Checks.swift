@@ -73,7 +73,7 @@ extension ReportBuilder {
     /// The faults' realised windows in plan order; a fault that never ran keeps its planned window, marked.
     static func faultWindows(_ context: RunContext) -> [(name: String, startMs: Double, endMs: Double?, ran: Bool)] {
         (context.faults ?? []).map { f in
-            let ran = f.outcome != .skipped && f.actualStartMs != nil
+            let ran = f.outcome == .applied && f.actualStartMs != nil
             return (
                 f.name, f.actualStartMs ?? f.plannedStartMs, ran ? (f.actualEndMs ?? f.plannedEndMs) : f.plannedEndMs,
                 ran

@@ -90,11 +90,25 @@ public struct ThresholdEvaluation {
         case .timeToImpact, .impactDuration, .timeToRecover, .timeToNotice, .timeToClear:
             return faultMetric(t)
         case .mttr:
-            guard let recovery else { return .missing("not measured", passes: false) }
+            guard let recovery, recovery.baseline != nil else {
+                return .missing("not measured: no healthy baseline to compare with", passes: false)
+            }
             return .value(recovery.mttrMs ?? 0)
         case .lostOrders:
             guard let audit else { return .missing("not measured: no audit ran", passes: false) }
-            if audit.incomplete { return .missing("audit incomplete: \(audit.lost) lost so far", passes: false) }
+            if audit.incomplete && audit.checked == 0 {
+                return .missing("audit skipped: the drill was interrupted", passes: false)
+            }
+            if audit.incomplete {
+                return .missing(
+                    "audit incomplete: \(audit.lost) lost among \(audit.checked) of \(audit.acknowledged) looked up",
+                    passes: false)
+            }
+            if audit.unverified > 0 {
+                return .missing(
+                    "\(audit.unverified) of \(audit.acknowledged) orders could not be looked up (\(audit.lost) lost among"
+                        + " the rest)", passes: false)
+            }
             return .value(Double(audit.lost))
         case .duplicateOrders:
             guard let audit else { return .missing("not measured: no audit ran", passes: false) }
@@ -116,35 +130,52 @@ public struct ThresholdEvaluation {
 
     // MARK: - Phases
 
-    /// Bucket ranges of a phase; nil when the phase did not happen.
+    /// Bucket ranges of a phase; nil when the phase did not happen. Phase edges round inward (a slice counts only
+    /// when it lies wholly inside the phase); every phase but `whole` ends with the load (the drain after the last
+    /// arrival belongs to `whole` alone), and `recovery` leaves out any time a fault was still in force.
     func ranges(for phase: DrillPhase) -> [Range<Int>]? {
         let endMs = Double(timeline.count) * bucketMs
+        let loadEnd = min(loadEndMs > 0 ? loadEndMs : endMs, endMs)
         let ran = faults.filter(\.ran)
         func r(_ from: Double, _ to: Double) -> Range<Int>? {
-            let a = max(0, Int((from / bucketMs).rounded(.down)))
-            let b = min(timeline.count, Int((to / bucketMs).rounded(.up)))
+            let a = max(0, Int((from / bucketMs - 1e-9).rounded(.up)))
+            let b = min(timeline.count, Int((min(to, loadEnd) / bucketMs + 1e-9).rounded(.down)))
             return a < b ? a..<b : nil
         }
         switch phase {
         case .whole:
-            return r(0, endMs).map { [$0] } ?? []
+            return timeline.isEmpty ? nil : [0..<timeline.count]
         case .baseline:
-            guard let first = ran.map(\.startMs).min() else { return r(0, endMs).map { [$0] } }
+            guard let first = ran.map(\.startMs).min() else { return r(0, loadEnd).map { [$0] } }
             return r(0, first).map { [$0] }
         case .fault(let name):
             guard let f = ran.first(where: { $0.name == name }) else { return nil }
-            return r(f.startMs, f.endMs ?? endMs).map { [$0] } ?? []
+            return r(f.startMs, f.endMs ?? loadEnd).map { [$0] }
         case .recovery:
-            let sorted = ran.sorted { $0.startMs < $1.startMs }
-            guard !sorted.isEmpty else { return nil }
+            // Between the faults: the load's time minus every fault window.
+            let windows = ran.map { ($0.startMs, $0.endMs ?? .infinity) }.sorted { $0.0 < $1.0 }
+            guard let firstEnd = windows.map(\.1).min(), firstEnd.isFinite else { return nil }
             var out: [Range<Int>] = []
-            for (i, f) in sorted.enumerated() {
-                guard let end = f.endMs else { continue }
-                let next = i + 1 < sorted.count ? sorted[i + 1].startMs : endMs
-                if let range = r(end, next) { out.append(range) }
+            var cursor = firstEnd
+            for (start, end) in windows where end > cursor || start > cursor {
+                if start > cursor, let range = r(cursor, start) { out.append(range) }
+                cursor = max(cursor, end)
             }
-            return out
+            if cursor < loadEnd, let range = r(cursor, loadEnd) { out.append(range) }
+            return out.isEmpty ? nil : out
         }
+    }
+
+    /// The part of the load a set of ranges covers, in seconds (throughput is per second of load).
+    func loadSeconds(_ ranges: [Range<Int>]) -> Double {
+        let loadEnd = loadEndMs > 0 ? loadEndMs : Double(timeline.count) * bucketMs
+        var ms = 0.0
+        for range in ranges {
+            let from = Double(range.lowerBound) * bucketMs
+            let to = min(Double(range.upperBound) * bucketMs, loadEnd)
+            ms += max(0, to - from)
+        }
+        return ms / 1000
     }
 
     func phaseMetric(_ metric: ThresholdMetric, _ ranges: [Range<Int>]) -> Measured {
@@ -156,17 +187,15 @@ public struct ThresholdEvaluation {
         }
         var ok = 0
         var failed = 0
-        var buckets = 0
         for range in ranges {
-            buckets += range.count
             for i in range {
                 ok += timeline[i].journeysOk
                 failed += timeline[i].journeysFailed + timeline[i].dropped
             }
         }
         if metric == .throughput {
-            let seconds = Double(buckets) * bucketMs / 1000
-            return seconds > 0 ? .value(Double(ok) / seconds) : .missing("no time", passes: false)
+            let seconds = loadSeconds(ranges)
+            return seconds > 0 ? .value(Double(ok) / seconds) : .missing("no load in the phase", passes: false)
         }
         guard ok + failed > 0 else { return .missing("no journeys ended", passes: false) }
         return .value(Double(failed) / Double(ok + failed))
@@ -176,6 +205,10 @@ public struct ThresholdEvaluation {
 
     func faultMetric(_ t: Threshold) -> Measured {
         guard let recovery else { return .missing("not measured", passes: false) }
+        guard recovery.baseline != nil else {
+            return .missing(
+                "not measured: no healthy stretch before or after the faults to compare with", passes: false)
+        }
         var impacts = recovery.faults
         if case .fault(let name) = t.during { impacts = impacts.filter { $0.fault == name } }
         let ranNames = Set(faults.filter(\.ran).map(\.name))

@@ -128,6 +128,11 @@ public struct DrillResult: Sendable {
     public var generator = GeneratorStats()
     /// Orders acknowledged by the steps the plan's audit names (empty without an audit).
     public var acknowledged: [AcknowledgedOrder] = []
+    /// Acknowledged orders beyond `maximumAcknowledgedPerLoop` on some event loop: counted, not kept (bounded memory).
+    public var acknowledgedNotKept = 0
+
+    /// About 100 bytes each: at most ~50 MB per event loop however long the drill.
+    public static let maximumAcknowledgedPerLoop = 500_000
 
     public init() {}
 
@@ -172,7 +177,12 @@ public struct DrillResult: Sendable {
         }
         for i in other.timeline.indices { timeline[i].merge(other.timeline[i]) }
         generator.merge(other.generator)
-        acknowledged += other.acknowledged
+        acknowledgedNotKept += other.acknowledgedNotKept
+        if !other.acknowledged.isEmpty {
+            // Loops interleave in time: keep the acknowledgements in the order they arrived.
+            acknowledged += other.acknowledged
+            acknowledged.sort { $0.atNanoseconds < $1.atNanoseconds }
+        }
     }
 
     public static let maximumErrorSamples = 5

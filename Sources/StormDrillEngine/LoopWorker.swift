@@ -682,6 +682,10 @@ final class LoopWorker {
 
     /// Keeps the acknowledged order for the audit after the load (only steps the audit names get here).
     private func recordAcknowledged(_ slot: Int, step: CompiledStep, now: Int64) {
+        guard result.acknowledged.count < DrillResult.maximumAcknowledgedPerLoop else {
+            result.acknowledgedNotKept += 1
+            return
+        }
         guard let id = slab[slot].extracts.text(slot: step.acknowledgedSlot) else { return }
         let key = step.acknowledgedKey?.renderString(
             order: slab[slot].order, generator: compiled.generator, extracts: slab[slot].extracts)

@@ -16,13 +16,20 @@ extension PlanDecoder {
         _ m: [String: JSONNode], journeys: [Journey]?, faults: [Fault], load: Load?
     ) -> DrillChecks {
         var checks = DrillChecks()
-        if let f = m["forecast"] { checks.forecast = decodeForecast(f) }
+        if let f = m["forecast"] {
+            checks.forecast = decodeForecast(f)
+            if case .closed = load {
+                report(f, [.key("forecast")], "a forecast is checked against the capacity an open-model ramp finds")
+            }
+        }
         if let a = m["analysis"] { checks.analysis = decodeAnalysis(a) }
         if let p = m["probes"] { checks.probes = decodeProbes(p) }
         if let a = m["audit"], let journeys { checks.audit = decodeAudit(a, journeys: journeys) }
         if let t = m["thresholds"] {
             checks.thresholds = decodeThresholds(
-                t, faults: faults, hasAudit: m["audit"] != nil, hasProbes: m["probes"] != nil,
+                t, faults: faults, hasAudit: m["audit"] != nil,
+                hasCompensation: m["audit"]?.members?.contains { $0.key == "compensation" } == true,
+                hasProbes: m["probes"] != nil,
                 hasForecast: m["forecast"] != nil, load: load)
         }
         return checks
@@ -31,7 +38,8 @@ extension PlanDecoder {
     // MARK: - Thresholds
 
     private mutating func decodeThresholds(
-        _ node: JSONNode, faults: [Fault], hasAudit: Bool, hasProbes: Bool, hasForecast: Bool, load: Load?
+        _ node: JSONNode, faults: [Fault], hasAudit: Bool, hasCompensation: Bool, hasProbes: Bool, hasForecast: Bool,
+        load: Load?
     ) -> [Threshold] {
         let path: [PathComponent] = [.key("thresholds")]
         guard let elements = node.elements else {
@@ -102,8 +110,14 @@ extension PlanDecoder {
             else { continue }
             let lp = p + [.key(comparison.rawValue)]
             switch metric {
-            case .lostOrders, .duplicateOrders, .compensationRate:
+            case .lostOrders, .duplicateOrders:
                 if !hasAudit { report(m["metric"]!, p + [.key("metric")], "\(metric.rawValue) needs an \"audit\"") }
+            case .compensationRate:
+                if !hasCompensation {
+                    report(
+                        m["metric"]!, p + [.key("metric")],
+                        "compensationRate needs an \"audit\" with a \"compensation\" condition")
+                }
             case .timeToNotice, .timeToClear:
                 if !hasProbes { report(m["metric"]!, p + [.key("metric")], "\(metric.rawValue) needs \"probes\"") }
             case .timeToImpact, .impactDuration, .timeToRecover:

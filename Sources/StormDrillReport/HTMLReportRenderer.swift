@@ -440,7 +440,9 @@ extension HTMLReportRenderer {
                 .init(name: "p50", x: series.t, y: series.p50, color: SVGChart.blue),
                 .init(name: "p99", x: series.t, y: series.p99, color: SVGChart.purple),
             ]
-            if let limit = objectiveLimit("p99") {
+            // The SLO line only when it is near the data: a 1 s limit over 5 ms latencies would flatten the lines.
+            let highest = series.p99.filter(\.isFinite).max() ?? 0
+            if let limit = objectiveLimit("p99"), limit <= max(highest, 1) * 4 {
                 latency.references.append(.init(y: limit, label: "SLO p99 \(SummaryRenderer.ms(limit))"))
             }
             if let b = r.recovery?.baseline, b.p99Ms > 0 {

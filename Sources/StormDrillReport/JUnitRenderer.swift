@@ -2,13 +2,16 @@ import Foundation
 
 /// `junit.xml` for CI systems (Jenkins, GitLab, GitHub test reporters): one `<testsuite name="stormdrill.<plan>">`
 /// inside `<testsuites>`, with one `<testcase>` (classname: the plan name) per check of the drill:
-/// - `generator kept its schedule`: an `<error>` when the verdict is INVALID (or the generator saturated), with the
-///   reasons: the drill's figures cannot be trusted, which is neither a pass nor a failure of the target;
-/// - each threshold (name: `ThresholdResult.title`), a `<failure>` with the actual value against the condition;
-/// - without thresholds, each SLO objective of `report.slo` instead;
-/// - with an audit: `audit: lost orders == 0`, `audit: duplicate orders == 0` and, when the compensation audit ran,
-///   `audit: compensation share`: every eligible order compensated, or the plan's `compensationRate` threshold when
-///   it has one. An audit cut short with no lost order found is an `<error>`, not a pass.
+/// - `generator kept its schedule`: an `<error>` when the generator saturated, with the reasons: the drill's figures
+///   cannot be trusted, which is neither a pass nor a failure of the target;
+/// - `fault NAME verified` for each applied fault: an `<error>` when nobody saw it in force (the verdict is INVALID);
+/// - each threshold (name: `ThresholdResult.title`), a `<failure>` with the actual value against the condition (for
+///   `lostOrders`, with the lost ids);
+/// - each SLO objective of `report.slo`;
+/// - with an audit: `audit: lost orders == 0` and `audit: duplicate orders == 0` unless a threshold on that metric
+///   already is that test case, and, when the compensation audit ran, `audit: compensation share`: every eligible
+///   order compensated, or the plan's `compensationRate` threshold when it has one. An audit cut short with no lost
+///   order found is an `<error>`, not a pass.
 /// The generator's testcase takes the drill's duration and the lost-order audit the audit's, so the testcases' times
 /// add up to the suite's.
 public enum JUnitRenderer {
@@ -49,8 +52,9 @@ public enum JUnitRenderer {
             "lag p50 \(ms(g.lagP50Ms)), p99 \(ms(g.lagP99Ms)), max \(ms(g.lagMaxMs)); cpu busy max "
             + "\(SummaryRenderer.percent(g.cpuBusyMax)); saturated \(g.saturatedSeconds) s in a row; "
             + "\(g.eventLoops) event loops"
-        if r.verdict == .invalid || g.saturated {
-            let reasons = r.verdict == .invalid && !r.reasons.isEmpty ? r.reasons : ["the generator saturated"]
+        if g.saturated {
+            let generatorReasons = r.reasons.filter { $0.hasPrefix("generator") }
+            let reasons = generatorReasons.isEmpty ? ["the generator saturated"] : generatorReasons
             cases.append(
                 TestCase(
                     name: "generator kept its schedule", classname: plan, time: r.durationSeconds,
@@ -65,6 +69,20 @@ public enum JUnitRenderer {
                     output: generatorFigures))
         }
 
+        // Each fault that was applied: whether the driver saw it in force (an unverified fault makes the drill
+        // INVALID, and this case says which one).
+        for f in r.faults ?? [] where f.outcome == .applied {
+            let evidence = f.evidence ?? ""
+            cases.append(
+                TestCase(
+                    name: "fault \(f.name) verified", classname: plan, time: 0,
+                    outcome: f.verified == false
+                        ? .error(
+                            message: "INVALID: fault \(f.name) was not verified", type: "invalid", detail: evidence)
+                        : .passed,
+                    output: evidence.isEmpty ? nil : evidence))
+        }
+
         let thresholds = r.thresholds ?? []
         for t in thresholds {
             let measured = "actual \(t.actualText) vs \(t.condition)"
@@ -75,20 +93,20 @@ public enum JUnitRenderer {
                         ? .passed
                         : .failure(
                             message: measured, type: "threshold",
-                            detail: "\(t.title)\nmeasured during \(t.during): \(t.actualText)"),
+                            detail: "\(t.title)\nmeasured during \(t.during): \(t.actualText)"
+                                + (t.metric == "lostOrders" && !(r.audit?.lostIds.isEmpty ?? true)
+                                    ? "\nlost ids: " + (r.audit?.lostIds ?? []).joined(separator: ", ") : "")),
                     output: measured))
         }
-        if thresholds.isEmpty {
-            for o in r.slo {
-                let actual = o.name == "errorRate" ? SummaryRenderer.percent(o.actual) : ms(o.actual)
-                let measured = "actual \(actual) vs at most \(o.limit)"
-                cases.append(
-                    TestCase(
-                        name: "slo \(o.name) at most \(o.limit)", classname: plan, time: 0,
-                        outcome: o.passed
-                            ? .passed : .failure(message: measured, type: "slo", detail: "slo \(o.name): \(measured)"),
-                        output: measured))
-            }
+        for o in r.slo {
+            let actual = o.name == "errorRate" ? SummaryRenderer.percent(o.actual) : ms(o.actual)
+            let measured = "actual \(actual) vs at most \(o.limit)"
+            cases.append(
+                TestCase(
+                    name: "slo \(o.name) at most \(o.limit)", classname: plan, time: 0,
+                    outcome: o.passed
+                        ? .passed : .failure(message: measured, type: "slo", detail: "slo \(o.name): \(measured)"),
+                    output: measured))
         }
 
         if let a = r.audit {
@@ -115,10 +133,13 @@ public enum JUnitRenderer {
         } else {
             lost = .passed
         }
-        cases.append(
-            TestCase(
-                name: "audit: lost orders == 0", classname: plan, time: a.durationMs / 1000, outcome: lost,
-                output: checked))
+        // A lostOrders threshold (the plan's own or the implicit one) already is this test case.
+        if !thresholds.contains(where: { $0.metric == "lostOrders" }) {
+            cases.append(
+                TestCase(
+                    name: "audit: lost orders == 0", classname: plan, time: a.durationMs / 1000, outcome: lost,
+                    output: checked))
+        }
 
         let duplicates =
             a.duplicates == 0
@@ -127,10 +148,12 @@ public enum JUnitRenderer {
                 message: "\(a.duplicates) idempotency key\(a.duplicates == 1 ? "" : "s") acknowledged with two or "
                     + "more order ids",
                 type: "audit", detail: "duplicate keys: " + a.duplicateKeys.joined(separator: ", "))
-        cases.append(
-            TestCase(
-                name: "audit: duplicate orders == 0", classname: plan, time: 0, outcome: duplicates,
-                output: "\(a.duplicates) duplicates"))
+        if !thresholds.contains(where: { $0.metric == "duplicateOrders" }) {
+            cases.append(
+                TestCase(
+                    name: "audit: duplicate orders == 0", classname: plan, time: 0, outcome: duplicates,
+                    output: "\(a.duplicates) duplicates"))
+        }
 
         if let c = a.compensation {
             let share = SummaryRenderer.percent(c.share)

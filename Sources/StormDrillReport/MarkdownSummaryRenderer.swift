@@ -49,6 +49,10 @@ public enum MarkdownSummaryRenderer {
             out.append("")
             out.append("## Faults and recovery")
             out.append("")
+            if r.recovery?.baseline == nil {
+                out.append("Not measured: no healthy stretch before or after the faults to compare with.")
+                out.append("")
+            }
             out.append(
                 "| fault | window | detected | time to impact | worst error rate | worst p99 | impact | time to recover | notice | cleared |"
             )
@@ -93,7 +97,7 @@ public enum MarkdownSummaryRenderer {
             out.append(
                 "- Lost orders: **\(a.lost)** of \(a.acknowledged) acknowledged (\(a.found) found, \(a.unverified)"
                     + " unverified\(a.incomplete ? ", audit incomplete" : "")) by `\(a.request)`, \(a.condition).")
-            if !a.lostIds.isEmpty { out.append("  Lost ids: \(a.lostIds.map { "`\($0)`" }.joined(separator: ", "))") }
+            if !a.lostIds.isEmpty { out.append("  Lost ids: \(a.lostIds.map(escape).joined(separator: ", "))") }
             out.append("- Duplicates (one idempotency key, several ids): **\(a.duplicates)**.")
             if let c = a.compensation {
                 out.append(

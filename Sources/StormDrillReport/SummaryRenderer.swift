@@ -50,7 +50,9 @@ public enum SummaryRenderer {
         if let a = r.abort {
             row("abort", "\(a.condition), tripped at \(seconds(a.atMs / 1000))")
         }
-        if let rec = r.recovery {
+        if let rec = r.recovery, rec.baseline == nil, !rec.faults.isEmpty {
+            row("recovery", "not measured: no healthy stretch before or after the faults to compare with")
+        } else if let rec = r.recovery {
             for f in rec.faults {
                 row("recovery \(f.fault)", recoveryLine(f))
             }

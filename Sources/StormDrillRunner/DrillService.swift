@@ -156,11 +156,18 @@ struct DrillService: Service {
         let probes = checks.probes.isEmpty ? nil : await probeTask?.value
         // The audit looks every acknowledged order up again, after the faults are gone and before the target stops.
         var audit: AuditOutcome?
-        if let plannedAudit = checks.audit, let client {
+        if checks.audit != nil, control.signal != nil {
+            // Interrupted: the operator wants out now; the report says the audit was skipped.
+            audit = AuditOutcome(
+                orders: result.acknowledged.map {
+                    .init(id: $0.id, key: $0.key, atMs: Double($0.atNanoseconds) / 1e6, finding: .unchecked)
+                }, durationMs: 0, incomplete: true, notKept: result.acknowledgedNotKept)
+        } else if let plannedAudit = checks.audit, let client {
             audit = await OrderAuditor(
                 audit: plannedAudit, baseURL: url, client: client,
                 shouldStop: { [control] in control.signal != nil }, onProgress: runner.options.onAudit
             ).run(result.acknowledged)
+            audit?.notKept = result.acknowledgedNotKept
         }
         try? await client?.shutdown()
         control.detachEngine()
@@ -178,6 +185,10 @@ struct DrillService: Service {
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(
             8, (checks.audit?.concurrency ?? 0) + checks.probes.count)
         configuration.connectionPool.retryConnectionEstablishment = false
+        // A stalled body must not outlive the check's own timeout (the lookups also race a deadline).
+        let slowest = ([checks.audit?.timeout.nanoseconds ?? 0] + checks.probes.map(\.timeout.nanoseconds)).max() ?? 0
+        configuration.timeout.read = .nanoseconds(max(slowest, 1_000_000_000))
+        configuration.timeout.connect = .nanoseconds(max(slowest, 1_000_000_000))
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 

@@ -33,7 +33,9 @@ struct OrderAuditor {
         await withTaskGroup(of: (String, AuditOutcome.Finding, Bool?).self) { group in
             var next = 0
             func launch() -> Bool {
-                guard next < unique.count, !shouldStop() else { return false }
+                guard next < unique.count, !shouldStop(), ContinuousClock.now - started < OrderAuditor.budget else {
+                    return false
+                }
                 let id = unique[next]
                 next += 1
                 group.addTask { await lookUp(id) }
@@ -62,7 +64,17 @@ struct OrderAuditor {
         return AuditOutcome(orders: orders, durationMs: ms, incomplete: incomplete)
     }
 
+    /// The longest an audit may take; orders not looked up by then are reported unchecked (audit incomplete).
+    static let budget = Duration.seconds(600)
+
+    /// One lookup, headers and body together within the audit's timeout (AsyncHTTPClient's own deadline covers the
+    /// response head only: a target that stalls mid-body would otherwise hold the audit forever).
     private func lookUp(_ id: String) async -> (String, AuditOutcome.Finding, Bool?) {
+        let timeout = Duration.nanoseconds(audit.timeout.nanoseconds)
+        return await Deadline.first(within: timeout) { await exchange(id) } ?? (id, .unverified, nil)
+    }
+
+    private func exchange(_ id: String) async -> (String, AuditOutcome.Finding, Bool?) {
         var request = HTTPClientRequest(url: url(for: id))
         request.method = HTTPMethod(rawValue: audit.method.rawValue)
         request.headers.add(name: "User-Agent", value: CompiledPlan.userAgent)

@@ -38,9 +38,13 @@ struct ProbeRunner {
                 do { try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) } catch { break }
             }
             if Task.isCancelled { break }
-            let holds = await sample(probe, url: url)
+            let timeout = Duration.nanoseconds(probe.timeout.nanoseconds)
+            let holds = await Deadline.first(within: timeout) { await sample(probe, url: url) }
             let atMs = Double((NIODeadline.now() - drillStart).nanoseconds) / 1e6
             samples += 1
+            // A slow probe skips the ticks it missed rather than firing a burst.
+            let now = NIODeadline.now() - drillStart
+            tick = max(tick, now.nanoseconds / probe.every.nanoseconds + 1)
             guard let holds else {
                 failed += 1
                 continue
@@ -48,9 +52,6 @@ struct ProbeRunner {
             if changes.last?.holds != holds {
                 changes.append(ProbeChange(atMs: (atMs * 10).rounded() / 10, holds: holds))
             }
-            // A slow probe skips the ticks it missed rather than firing a burst.
-            let now = NIODeadline.now() - drillStart
-            tick = max(tick, now.nanoseconds / probe.every.nanoseconds + 1)
         }
         return ProbeReport(
             name: probe.name, request: "\(probe.method.rawValue) \(probe.path)", condition: probe.condition.description,

@@ -131,6 +131,55 @@ extension StormDrillTests {
             #expect(summary.contains("Lost orders: **\(expected.count)**"), "\(summary)")
         }
 
+        @Test("a target that stalls mid-body during the audit: each lookup ends at the audit's timeout")
+        func auditStall() throws {
+            let port = FreePort.find()
+            let script = """
+                import http.server, itertools, sys, time
+                n = itertools.count(1)
+                class H(http.server.BaseHTTPRequestHandler):
+                    def log_message(self, *a): pass
+                    def do_POST(self):
+                        self.rfile.read(int(self.headers.get('Content-Length') or 0))
+                        body = ('{"id": "ord-%d"}' % next(n)).encode()
+                        self.send_response(201); self.send_header('Content-Length', str(len(body)))
+                        self.end_headers(); self.wfile.write(body)
+                    def do_GET(self):
+                        self.send_response(200); self.send_header('Content-Length', '100'); self.end_headers()
+                        self.wfile.write(b'{"id": "'); self.wfile.flush(); time.sleep(60)
+                http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+                """
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            server.arguments = ["python3", "-c", script, String(port)]
+            // Not the test's own output: a child holding the pipe open would keep the test runner waiting.
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer { kill(server.processIdentifier, SIGKILL) }
+            let ready = Date().addingTimeInterval(10)
+            let probe = "import socket; socket.create_connection(('127.0.0.1', \(port)), 1)"
+            while (try? ChildProcess.run("/usr/bin/env", ["python3", "-c", probe]))?.status != 0, Date() < ready {
+                usleep(100_000)
+            }
+            let started = Date()
+            let (_, report, _) = try Self.drill(
+                """
+                {"stormdrill": 1, "name": "audit-stall", "target": {"baseURL": "http://127.0.0.1:\(port)"},
+                 "load": {"model": "open", "stages": [{"duration": "1s", "rate": 20}]},
+                 "journeys": [{"name": "order", "steps": [{"name": "place", "method": "POST", "path": "/orders",
+                   "expect": [201], "extract": {"orderId": "/id"}}]}],
+                 "audit": {"path": "/orders/{{extract.orderId}}", "timeout": "1s", "concurrency": 8}}
+                """, label: "audit-stall")
+            let audit = try #require(report.audit)
+            #expect(audit.acknowledged >= 15 && audit.unverified == audit.acknowledged && audit.lost == 0, "\(audit)")
+            // 20 lookups, 8 at a time, 1 s each: about 3 s of audit, nowhere near the 60 s stall.
+            #expect(Date().timeIntervalSince(started) < 30)
+            // Nothing could be verified: "no order lost" would be a claim without evidence.
+            let lost = try #require(report.thresholds?.first { $0.metric == "lostOrders" })
+            #expect(!lost.passed && lost.actual == nil && lost.actualText.contains("could not be looked up"), "\(lost)")
+        }
+
         @Test("one idempotency key acknowledged with two ids counts as a duplicate")
         func duplicateKeys() async throws {
             let counter = NIOLockedValueBox(0)

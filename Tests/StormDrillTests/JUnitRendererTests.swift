@@ -128,10 +128,12 @@ extension StormDrillTests {
             #expect(
                 suite.all("testcase").map { $0["name"] ?? "" } == [
                     "generator kept its schedule", "p99 below 800ms",
-                    "errorRate during fault:payment-outage below 0.05",
+                    "errorRate during fault:payment-outage below 0.05", "slo p99 at most 800ms",
+                    "slo errorRate at most 0.05",
                     "audit: lost orders == 0", "audit: duplicate orders == 0", "audit: compensation share == 100 %",
                 ])
-            #expect(suite["tests"] == "6" && suite["failures"] == "3" && suite["errors"] == "0")
+            let sloFailures = report.slo.filter { !$0.passed }.count
+            #expect(suite["tests"] == "8" && suite["failures"] == "\(3 + sloFailures)" && suite["errors"] == "0")
             #expect(suite["time"] == "62.500")  // 61 s of drill + 1.5 s of audit
             #expect(suite["timestamp"] == "2026-11-02T13:30:00")
             #expect(try Self.testcase(suite, "generator kept its schedule")["time"] == "61.000")
@@ -147,8 +149,8 @@ extension StormDrillTests {
             let compensation = try #require(
                 try Self.testcase(suite, "audit: compensation share == 100 %").first("failure"))
             #expect(compensation["message"] == "50 of 500 eligible orders not compensated (90.0%)")
-            // With thresholds, the SLO objectives are not testcases of their own.
-            #expect(!suite.all("testcase").contains { $0["name"]?.hasPrefix("slo ") == true })
+            // The SLO objectives decide the verdict too: each is a test case beside the thresholds.
+            #expect(suite.all("testcase").filter { $0["name"]?.hasPrefix("slo ") == true }.count == report.slo.count)
             let properties = try #require(suite.first("properties")).all("property")
             #expect(properties.contains { $0["name"] == "verdict" && $0["value"] == "PASS" })
             #expect(suite.first("system-out")?.text.contains("verdict") == true)
