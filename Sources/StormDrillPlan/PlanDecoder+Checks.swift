@@ -66,7 +66,7 @@ extension PlanDecoder {
                 if metric == nil {
                     report(
                         mn, p + [.key("metric")],
-                        "unknown metric \"\(s)\"" + checksHint(s, metrics)
+                        "unknown metric \"\(s)\"" + hint(s, metrics)
                             + " (metrics: \(metrics.joined(separator: ", ")))"
                     )
                 }
@@ -85,7 +85,7 @@ extension PlanDecoder {
                     let names = ["whole", "baseline", "recovery"] + faults.map { "fault:\($0.name)" }
                     report(
                         d, p + [.key("during")],
-                        "unknown phase \"\(s)\"" + checksHint(s, names) + " (phases: \(names.joined(separator: ", ")))")
+                        "unknown phase \"\(s)\"" + hint(s, names) + " (phases: \(names.joined(separator: ", ")))")
                 }
                 if let metric, during != .whole {
                     switch metric.phaseScoped {
@@ -266,7 +266,7 @@ extension PlanDecoder {
         guard let s = string(node, path) else { return nil }
         if let m = HTTPMethodName(rawValue: s.uppercased()) { return m }
         report(
-            node, path, "unknown method \"\(s)\"" + checksHint(s.uppercased(), HTTPMethodName.allCases.map(\.rawValue)))
+            node, path, "unknown method \"\(s)\"" + hint(s.uppercased(), HTTPMethodName.allCases.map(\.rawValue)))
         return nil
     }
 
@@ -467,9 +467,5 @@ extension PlanDecoder {
             }
         }
         return s
-    }
-
-    private func checksHint(_ word: String, _ candidates: [String]) -> String {
-        Suggestion.closest(to: word, in: candidates).map { "; did you mean \"\($0)\"?" } ?? ""
     }
 }

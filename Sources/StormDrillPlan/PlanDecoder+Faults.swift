@@ -126,7 +126,8 @@ extension PlanDecoder {
         }
     }
 
-    private func hint(_ word: String, _ candidates: [String]) -> String {
+    /// `; did you mean "X"?` for the closest candidate, or nothing.
+    func hint(_ word: String, _ candidates: [String]) -> String {
         Suggestion.closest(to: word, in: candidates).map { "; did you mean \"\($0)\"?" } ?? ""
     }
 

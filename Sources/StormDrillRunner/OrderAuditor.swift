@@ -96,23 +96,15 @@ struct OrderAuditor {
         }
     }
 
-    /// The lookup URL with the id in place of `{{extract.NAME}}` (percent-encoded for a path).
+    /// The lookup URL: the audit's path template rendered with the id as its extract (the template renderer
+    /// percent-encodes it for a path, as for any step).
     func url(for id: String) -> String {
-        var path: [UInt8] = []
-        for part in audit.path.parts {
-            switch part {
-            case .literal(let bytes): path += bytes
-            case .variable:
-                for b in id.utf8 {
-                    if Template.isPathSafe(b) {
-                        path.append(b)
-                    } else {
-                        path += Array(String(format: "%%%02X", b).utf8)
-                    }
-                }
-            }
-        }
-        let host = baseURL.host.contains(":") ? "[\(baseURL.host)]" : baseURL.host
-        return "\(baseURL.scheme)://\(host):\(baseURL.port)\(baseURL.basePath)" + String(decoding: path, as: UTF8.self)
+        var extracts = ExtractSlots(count: 1)
+        extracts.set(slot: 0, token: Array("\"\(JSONNode.escapeJSONStringContent(id))\"".utf8))
+        let path = audit.path.renderString(order: .empty, generator: OrderAuditor.noOrders, extracts: extracts)
+        return baseURL.description + path
     }
+
+    /// Audit paths use no order fields (the plan decoder refuses them); the renderer still wants a generator.
+    private static let noOrders = OrderGenerator(seed: 0)
 }

@@ -29,7 +29,7 @@ struct ProbeRunner {
         var failed = 0
         var changes: [ProbeChange] = []
         var tick: Int64 = 0
-        let url = "\(baseURL.scheme)://\(hostPart):\(baseURL.port)\(baseURL.basePath)\(probe.path)"
+        let url = baseURL.description + probe.path
         while !Task.isCancelled {
             let due = drillStart + .nanoseconds(tick * probe.every.nanoseconds)
             tick += 1
@@ -77,6 +77,4 @@ struct ProbeRunner {
             return nil
         }
     }
-
-    private var hostPart: String { baseURL.host.contains(":") ? "[\(baseURL.host)]" : baseURL.host }
 }

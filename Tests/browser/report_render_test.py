@@ -29,6 +29,8 @@ import sys
 import time
 import zlib
 
+from headless import start_chromium
+
 STARTED = time.monotonic()
 RESULT = {"ok": False}
 
@@ -84,24 +86,7 @@ def main():
 
 
 def start_browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--window-size=1280,900", "--no-first-run", "--no-default-browser-check",
-                 "--disable-extensions", "--disable-background-networking", "--hide-scrollbars",
-                 "--force-device-scale-factor=1"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
-    driver = webdriver.Chrome(service=service, options=options)
-    # The window size flag is not exact in every headless mode: set the viewport itself.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False})
-    driver.set_page_load_timeout(30)
-    driver.set_script_timeout(10)
+    driver = start_chromium(1280, 900, extra_flags=("--hide-scrollbars", "--force-device-scale-factor=1"))
     step("browser started", version=driver.capabilities.get("browserVersion"))
     return driver
 

@@ -26,6 +26,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from headless import start_chromium
+
 STARTED = time.monotonic()
 RESULT = {"ok": False}
 
@@ -118,23 +120,7 @@ def main():
 
 
 def start_browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--window-size=390,844", "--no-first-run", "--no-default-browser-check",
-                 "--disable-extensions", "--disable-background-networking"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
-    driver = webdriver.Chrome(service=service, options=options)
-    # A phone's viewport: headless Chrome's window cannot be narrower than 500 px, so emulate the device instead.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
-    driver.set_page_load_timeout(15)
-    driver.set_script_timeout(10)
+    driver = start_chromium(390, 844, scale=2, mobile=True, page_load_timeout=15)
     step("browser started", version=driver.capabilities.get("browserVersion"))
     return driver
 
