@@ -342,6 +342,12 @@ extension ProxyRegistry {
                 let sent = payload.readableBytes
                 try await connection.send(payload)
                 let (met, _) = await connection.wait(timeout: .seconds(3)) { $0.closedAt != nil }
+                // The client's side may close before the responder has read what the proxy passed upstream:
+                // the upstream close arrives after those bytes, so wait (bounded) for it before counting.
+                let settle = NIODeadline.now() + .seconds(2)
+                while met && responder.seen.closedAt == nil && NIODeadline.now() < settle {
+                    try? await Task.sleep(for: .milliseconds(1))
+                }
                 guard await drawn() else { return (result(false, "not drawn"), false) }
                 let got = responder.seen.bytesReceived
                 return (
