@@ -111,13 +111,37 @@ public final class LoadEngine: Sendable {
             return s.stopRequested
         }
         if let grace = pendingStop { stop(grace: grace) }
+        // Every couple of seconds, the loops' finished timeline slices are merged into one timeline here, off the
+        // hot path: a 10-minute drill then keeps its 100 ms slices once, not once per loop (docs/benchmarks.md).
+        let consolidation = Task { [bounds] in
+            var timeline = ConsolidatedTimeline()
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: .seconds(2)) } catch { break }
+                for b in bounds {
+                    if let part = try? await b.eventLoop.submit({ b.value.takeFinishedTimeline() }).get() {
+                        timeline.merge(part.slices, at: part.base)
+                    }
+                }
+            }
+            return timeline
+        }
         for f in futures { try? await f.get() }
+        consolidation.cancel()
+        var timeline = await consolidation.value
         var merged = DrillResult()
         for (i, b) in bounds.enumerated() {
-            if let part = try? await loops[i].submit({ b.value.result }).get() {
-                merged.merge(part)
+            let part = try? await loops[i].submit { () -> (DrillResult, Int, [TimelineBucket]) in
+                let rest = b.value.takeFinishedTimeline()
+                var result = b.value.result
+                result.timeline = []
+                return (result, rest.base, rest.slices)
+            }.get()
+            if let (result, base, slices) = part {
+                timeline.merge(slices, at: base)
+                merged.merge(result)
             }
         }
+        merged.timeline = timeline.slices
         return merged
     }
 

@@ -57,6 +57,10 @@ final class LoopWorker {
 
     // Recording
     var result = DrillResult()
+    /// The drill-clock slice of `result.timeline[0]`: finished slices are handed to the engine as the drill runs
+    /// (`takeFinishedTimeline`), so the loop keeps only the last few seconds.
+    private(set) var timelineBase = 0
+    /// An index into `result.timeline` (local, shifted when slices are handed over).
     private var currentLatencyBucket = -1
     private var bucketLatencies = LatencyHistogram.makeCompact()
     private var windowLatencies = LatencyHistogram.makeCompact()
@@ -115,7 +119,8 @@ final class LoopWorker {
 
     @inline(__always)
     private func bucket(_ offset: Int64) -> Int {
-        let b = offset < 0 ? 0 : Int(offset / bucketNanoseconds)
+        // Every caller records at `now`, which is never in a slice already handed over (see takeFinishedTimeline).
+        let b = max(0, (offset < 0 ? 0 : Int(offset / bucketNanoseconds)) - timelineBase)
         if b >= result.timeline.count {
             // Plain appends grow the array geometrically; reserving b + 64 each time re-copied it every 6.4 s.
             while result.timeline.count <= b { result.timeline.append(TimelineBucket()) }
@@ -690,6 +695,28 @@ final class LoopWorker {
         let key = step.acknowledgedKey?.renderString(
             order: slab[slot].order, generator: compiled.generator, extracts: slab[slot].extracts)
         result.acknowledged.append(AcknowledgedOrder(id: id, key: key, atNanoseconds: now))
+    }
+
+    /// Hands over the slices that ended at least `keeping` slices before now (all of them once the loop has
+    /// finished): the engine merges every loop's slices into one timeline while the drill runs, so a long drill holds
+    /// its timeline once instead of once per event loop. Returns the drill-clock slice of the first one handed over.
+    func takeFinishedTimeline(keeping: Int = 10) -> (base: Int, slices: [TimelineBucket]) {
+        let base = timelineBase
+        let cut =
+            finished
+            ? result.timeline.count
+            : min(result.timeline.count, Int(max(0, offsetNow()) / bucketNanoseconds) - timelineBase - keeping)
+        guard cut > 0 else { return (base, []) }
+        if currentLatencyBucket >= 0 && currentLatencyBucket < cut {
+            flushLatencyBucket()
+            currentLatencyBucket = -1
+        } else if currentLatencyBucket >= 0 {
+            currentLatencyBucket -= cut
+        }
+        let slices = Array(result.timeline[..<cut])
+        result.timeline.removeFirst(cut)
+        timelineBase += cut
+        return (base, slices)
     }
 
     private func flushLatencyBucket() {

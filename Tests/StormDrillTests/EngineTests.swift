@@ -150,6 +150,28 @@ extension StormDrillTests {
             #expect(result.errors[.dropped] == result.dropped)
         }
 
+        @Test("the timeline merged from the loops while the drill runs puts every slice in its place, counted once")
+        func consolidatedTimeline() async throws {
+            let server = try await FixtureServer.start { _ in FixtureResponse() }
+            defer { Task { await server.stop() } }
+            // 5 s with 2 loops: slices are handed over at about 2 s and 4 s, and the rest at the end.
+            let result = try await Self.run(
+                Self.plan(
+                    load: #"{"model": "open", "arrival": "uniform", "stages": [{"duration": "5s", "rate": 400}]}"#,
+                    steps: #"[{"name": "s", "path": "/x"}]"#), server: server)
+            let t = result.timeline
+            #expect(result.requestsSent == 2000 && result.requestsOk == 2000)
+            #expect(t.reduce(0) { $0 + $1.sent } == result.requestsSent)
+            #expect(t.reduce(0) { $0 + $1.ok } == result.requestsOk)
+            #expect(t.reduce(0) { $0 + $1.journeysStarted } == result.journeysStarted)
+            #expect(t.reduce(UInt64(0)) { $0 + $1.latencies.totalCount } == UInt64(result.requests.count))
+            #expect(t.count >= 50 && t.count <= 60, "\(t.count) slices")
+            // Uniform arrivals at 400/s: 40 per 100 ms slice, wherever the hand-over cut fell (±1 at slice edges).
+            for (i, slice) in t.enumerated() where i < 50 {
+                #expect(abs(slice.sent - 40) <= 1, "slice \(i): \(slice.sent) sent")
+            }
+        }
+
         @Test("closed model: users loop journey then think time")
         func closedModel() async throws {
             let server = try await FixtureServer.start { _ in FixtureResponse(delay: .milliseconds(10)) }

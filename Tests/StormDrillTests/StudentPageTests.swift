@@ -61,7 +61,7 @@ extension StormDrillTests {
             init(_ name: String, _ arguments: [String], folder: String) throws {
                 self.name = name
                 log = "\(folder)/\(name).log"
-                FileManager.default.createFile(atPath: log, contents: nil)
+                _ = FileManager.default.createFile(atPath: log, contents: nil)
                 let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
                 process.executableURL = URL(fileURLWithPath: Repository.binary)
                 process.arguments = arguments

@@ -120,21 +120,21 @@ private final class FixtureHandler: ChannelInboundHandler {
                 method: head.method.rawValue, uri: head.uri,
                 headers: head.headers.map { ($0.name, $0.value) }, body: body)
             onRequest(request)
-            var response = handler(request)
+            let response = handler(request)
             if response.hang { return }
             let keepAlive = head.isKeepAlive && !response.close
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             if let dependency = response.dependency {
                 let eventLoop = context.eventLoop
                 let version = head.version
+                let planned = response
                 Task {
                     let ok = await TestHTTP.succeeds(
                         port: dependency.port, path: dependency.path, within: dependency.timeout)
-                    if !ok {
-                        response.status = 502
-                        response.body = #"{"error": "dependency failed"}"#
-                    }
-                    let final = response
+                    var failed = planned
+                    failed.status = 502
+                    failed.body = #"{"error": "dependency failed"}"#
+                    let final = ok ? planned : failed
                     eventLoop.execute {
                         let (handler, context) = bound.value
                         handler.respond(context: context, final, version: version, keepAlive: keepAlive)
