@@ -61,13 +61,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "building stormdrill (release, in $SCRATCH; a first build takes several minutes)…"
-if ! swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --product stormdrill >"$TMP/build.log" 2>&1; then
-    grep -E "error:" "$TMP/build.log" | head -n 20 >&2 || tail -n 30 "$TMP/build.log" >&2
-    die "build failed"
-fi
-BIN="$(swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --show-bin-path)/stormdrill"
-[ -x "$BIN" ] || die "built binary not found at $BIN"
+. "$ROOT/bench/lib/common.sh"
+build_release "$ROOT" stormdrill "$SCRATCH"
 
 "$BIN" serve campus --profile resilient --data "$TMP/data" --port 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVE_PID=$!

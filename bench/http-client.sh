@@ -83,28 +83,9 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------------------------------------------------------
 # Tools: nginx is required; wrk (reference row) and GNU time (its CPU and RSS) are optional.
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo -n"; fi
-APT_UPDATED=""
-apt_install() {
-    command -v apt-get >/dev/null || return 1
-    if DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "$@" >>"$TMP/apt.log" 2>&1; then return 0; fi
-    if [ -z "$APT_UPDATED" ]; then
-        APT_UPDATED=1
-        $SUDO apt-get update -q >>"$TMP/apt.log" 2>&1 || true
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "$@" >>"$TMP/apt.log" 2>&1 && return 0
-    fi
-    return 1
-}
-find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true; }
+. "$ROOT/bench/lib/common.sh"
 
-NGINX=$(find_nginx)
-if [ -z "$NGINX" ]; then
-    echo "installing nginx…"
-    apt_install nginx-light || apt_install nginx || { tail -n 20 "$TMP/apt.log" >&2; die "could not install nginx"; }
-    NGINX=$(find_nginx)
-    [ -n "$NGINX" ] || die "nginx installed but not found"
-fi
+ensure_nginx
 if ! command -v wrk >/dev/null; then
     echo "installing wrk (reference row)…"
     apt_install wrk || echo "note: wrk unavailable; the reference row is skipped" >&2
@@ -117,13 +98,7 @@ fi
 # ---------------------------------------------------------------------------------------------------------------
 # Build the bench package in release (its own .build under bench/http-client).
 
-echo "building bench/http-client (release; the first build takes several minutes)…"
-if ! swift build -c release --package-path "$PKG" >"$TMP/build.log" 2>&1; then
-    grep -E "error:" "$TMP/build.log" | head -n 20 >&2 || tail -n 30 "$TMP/build.log" >&2
-    die "build failed"
-fi
-BIN="$(swift build -c release --package-path "$PKG" --show-bin-path)/http-client-bench"
-[ -x "$BIN" ] || die "built binary not found at $BIN"
+build_release "$PKG" http-client-bench
 
 # ---------------------------------------------------------------------------------------------------------------
 # nginx: one worker, our config, temp dir prefix, free port.

@@ -73,33 +73,13 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------------------------------------------------------
 # nginx (installed if missing), as bench/http-client.sh does.
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo -n"; fi
-apt_install() {
-    command -v apt-get >/dev/null || return 1
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "$@" >>"$TMP/apt.log" 2>&1 && return 0
-    $SUDO apt-get update -q >>"$TMP/apt.log" 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "$@" >>"$TMP/apt.log" 2>&1
-}
-find_nginx() { command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true; }
-NGINX=$(find_nginx)
-if [ -z "$NGINX" ]; then
-    echo "installing nginx…"
-    apt_install nginx-light || apt_install nginx || { tail -n 20 "$TMP/apt.log" >&2; die "could not install nginx"; }
-    NGINX=$(find_nginx)
-    [ -n "$NGINX" ] || die "nginx installed but not found"
-fi
+. "$ROOT/bench/lib/common.sh"
+ensure_nginx
 
 # ---------------------------------------------------------------------------------------------------------------
 # stormdrill, release.
 
-echo "building stormdrill (release, in $SCRATCH; a first build takes several minutes)…"
-if ! swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --product stormdrill >"$TMP/build.log" 2>&1; then
-    grep -E "error:" "$TMP/build.log" | head -n 20 >&2 || tail -n 30 "$TMP/build.log" >&2
-    die "build failed"
-fi
-BIN="$(swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --show-bin-path)/stormdrill"
-[ -x "$BIN" ] || die "built binary not found at $BIN"
+build_release "$ROOT" stormdrill "$SCRATCH"
 
 # ---------------------------------------------------------------------------------------------------------------
 # nginx on a free port.
