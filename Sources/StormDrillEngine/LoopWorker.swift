@@ -17,6 +17,11 @@ import Darwin
 /// Everything here runs on `loop` and nothing is shared with other loops, so the hot path takes no locks and hops
 /// nowhere: arrivals fire from loop timers, requests are rendered into reused buffers, responses are parsed in place
 /// and recorded into this loop's histograms. Results are merged once, at the end.
+///
+/// Its stored properties are `@exclusivity(unchecked)`: the runtime's dynamic exclusivity checks (`swift_beginAccess`
+/// and its thread-local access set) cost about 4 % of the driver's CPU in a closed-model run (bench/profile,
+/// docs/benchmarks.md). They guard against overlapping accesses to one property; here every access is on the loop's
+/// thread, and no method holds an inout access to a property across a call that touches it again.
 final class LoopWorker {
     enum Model {
         case open(ArrivalSchedule.Iterator)
@@ -34,42 +39,42 @@ final class LoopWorker {
     let maxInFlight: Int
     let timeout: Int64
     let bucketNanoseconds = DrillResult.bucketNanoseconds
-    private(set) var model: Model
+    @exclusivity(unchecked) private(set) var model: Model
 
     // Journeys
-    private var slab: [JourneyState] = []
-    private var freeSlots: [Int] = []
-    private(set) var inFlight = 0
-    private var nextClosedOrder: UInt64 = 0
+    @exclusivity(unchecked) private var slab: [JourneyState] = []
+    @exclusivity(unchecked) private var freeSlots: [Int] = []
+    @exclusivity(unchecked) private(set) var inFlight = 0
+    @exclusivity(unchecked) private var nextClosedOrder: UInt64 = 0
 
     // Connections
-    private var connections: [Connection] = []
-    private var idle: [Int] = []
-    private var unconnected: [Int] = []
-    private var waiting = CircularBuffer<Int>(initialCapacity: 64)
+    @exclusivity(unchecked) private var connections: [Connection] = []
+    @exclusivity(unchecked) private var idle: [Int] = []
+    @exclusivity(unchecked) private var unconnected: [Int] = []
+    @exclusivity(unchecked) private var waiting = CircularBuffer<Int>(initialCapacity: 64)
 
     // Schedule state
-    private var nextArrival: ArrivalSchedule.Arrival?
-    private var loadEnded = false
-    private var stopping = false
-    private var finished = false
+    @exclusivity(unchecked) private var nextArrival: ArrivalSchedule.Arrival?
+    @exclusivity(unchecked) private var loadEnded = false
+    @exclusivity(unchecked) private var stopping = false
+    @exclusivity(unchecked) private var finished = false
     let donePromise: EventLoopPromise<Void>
 
     // Recording
-    var result = DrillResult()
+    @exclusivity(unchecked) var result = DrillResult()
     /// The drill-clock slice of `result.timeline[0]`: finished slices are handed to the engine as the drill runs
     /// (`takeFinishedTimeline`), so the loop keeps only the last few seconds.
-    private(set) var timelineBase = 0
+    @exclusivity(unchecked) private(set) var timelineBase = 0
     /// An index into `result.timeline` (local, shifted when slices are handed over).
-    private var currentLatencyBucket = -1
-    private var bucketLatencies = LatencyHistogram.makeCompact()
-    private var windowLatencies = LatencyHistogram.makeCompact()
-    private var scratch: ByteBuffer
+    @exclusivity(unchecked) private var currentLatencyBucket = -1
+    @exclusivity(unchecked) private var bucketLatencies = LatencyHistogram.makeCompact()
+    @exclusivity(unchecked) private var windowLatencies = LatencyHistogram.makeCompact()
+    @exclusivity(unchecked) private var scratch: ByteBuffer
     /// Steps without templates, encoded once: sending one is a reference-count increment.
     private let staticRequests: [ByteBuffer?]
-    private var lastCPUSampleWall: Int64 = 0
-    private var lastCPUSampleThread: Int64 = 0
-    private var saturatedRun = 0
+    @exclusivity(unchecked) private var lastCPUSampleWall: Int64 = 0
+    @exclusivity(unchecked) private var lastCPUSampleThread: Int64 = 0
+    @exclusivity(unchecked) private var saturatedRun = 0
     private lazy var arrivalTimer = LoopTimer(worker: self, kind: .arrivals)
     private lazy var tickTimer = LoopTimer(worker: self, kind: .tick)
 
@@ -811,19 +816,20 @@ struct JourneyState {
 }
 
 /// One pooled keep-alive connection of a loop.
+/// Like its worker, lives on one event loop only, so its properties skip the runtime's exclusivity checks.
 final class Connection {
     enum State { case unconnected, connecting, idle, busy, closing }
 
     let id: Int
     unowned let worker: LoopWorker
-    var state = State.unconnected
-    var channel: (any Channel)?
+    @exclusivity(unchecked) var state = State.unconnected
+    @exclusivity(unchecked) var channel: (any Channel)?
     /// The journey slot whose request is on this connection, or -1.
-    var journey = -1
-    var deadline: Int64 = 0
-    var parser = HTTPResponseParser()
-    var sendBuffer = ByteBufferAllocator().buffer(capacity: 512)
-    var pendingError: String?
+    @exclusivity(unchecked) var journey = -1
+    @exclusivity(unchecked) var deadline: Int64 = 0
+    @exclusivity(unchecked) var parser = HTTPResponseParser()
+    @exclusivity(unchecked) var sendBuffer = ByteBufferAllocator().buffer(capacity: 512)
+    @exclusivity(unchecked) var pendingError: String?
 
     init(id: Int, worker: LoopWorker) {
         self.id = id
