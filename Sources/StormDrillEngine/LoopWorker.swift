@@ -125,7 +125,9 @@ final class LoopWorker {
     @inline(__always)
     private func bucket(_ offset: Int64) -> Int {
         // Every caller records at `now`, which is never in a slice already handed over (see takeFinishedTimeline).
-        let b = max(0, (offset < 0 ? 0 : Int(offset / bucketNanoseconds)) - timelineBase)
+        let slice = offset < 0 ? 0 : Int(offset / bucketNanoseconds)
+        assert(slice >= timelineBase, "slice \(slice) was already handed over (base \(timelineBase))")
+        let b = max(0, slice - timelineBase)
         if b >= result.timeline.count {
             // Plain appends grow the array geometrically; reserving b + 64 each time re-copied it every 6.4 s.
             while result.timeline.count <= b { result.timeline.append(TimelineBucket()) }

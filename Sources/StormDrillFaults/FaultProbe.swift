@@ -345,7 +345,7 @@ extension ProxyRegistry {
                 // The client's side may close before the responder has read what the proxy passed upstream:
                 // the upstream close arrives after those bytes, so wait (bounded) for it before counting.
                 let settle = NIODeadline.now() + .seconds(2)
-                while met && responder.seen.closedAt == nil && NIODeadline.now() < settle {
+                while met && !Task.isCancelled && responder.seen.closedAt == nil && NIODeadline.now() < settle {
                     try? await Task.sleep(for: .milliseconds(1))
                 }
                 guard await drawn() else { return (result(false, "not drawn"), false) }

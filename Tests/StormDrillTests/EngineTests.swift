@@ -166,9 +166,10 @@ extension StormDrillTests {
             #expect(t.reduce(0) { $0 + $1.journeysStarted } == result.journeysStarted)
             #expect(t.reduce(UInt64(0)) { $0 + $1.latencies.totalCount } == UInt64(result.requests.count))
             #expect(t.count >= 50 && t.count <= 60, "\(t.count) slices")
-            // Uniform arrivals at 400/s: 40 per 100 ms slice, wherever the hand-over cut fell (±1 at slice edges).
-            for (i, slice) in t.enumerated() where i < 50 {
-                #expect(abs(slice.sent - 40) <= 1, "slice \(i): \(slice.sent) sent")
+            // Uniform arrivals at 400/s: about 40 per 100 ms slice. A hand-over merged at the wrong place leaves a
+            // slice empty and doubles another; timer jitter on a busy machine moves only a few arrivals.
+            for (i, slice) in t.enumerated() where i >= 1 && i < 48 {
+                #expect(slice.sent >= 8 && slice.sent <= 72, "slice \(i): \(slice.sent) sent")
             }
         }
 
