@@ -25,7 +25,8 @@ ensure_nginx() {
     NGINX=$(find_nginx)
     if [ -z "$NGINX" ]; then
         echo "installing nginx…"
-        apt_install nginx-light || apt_install nginx || { tail -n 20 "$TMP/apt.log" >&2; die "could not install nginx"; }
+        apt_install nginx-light || apt_install nginx ||
+            { tail -n 20 "$TMP/apt.log" >&2; die "could not install nginx"; }
         NGINX=$(find_nginx)
         [ -n "$NGINX" ] || die "nginx installed but not found"
     fi
