@@ -29,7 +29,7 @@ def perf(report_path, dso_path, sym_path, top):
     rps = t.get("throughput", {}).get("requestsPerSecond") or 0
     print()
     print(f"perf, closed model: {requests} requests, {rps:.0f} requests/s while sampled, errors "
-          f"{t.get('errors', 0)}")
+          f"{t.get('errors', 0)}, generator saturated: {r.get('generator', {}).get('saturated')}")
     print()
     print("| library | share of samples |")
     print("|---|---:|")
