@@ -36,6 +36,18 @@ public struct TimelineBucket: Sendable, Hashable {
     }
 }
 
+extension [TimelineBucket] {
+    /// Adds `part`, whose first slice is slice `base` of the drill clock, to these slices (the engine merges each
+    /// loop's finished slices this way as the drill runs, `DrillResult.merge` whole timelines at 0).
+    public mutating func merge(_ part: [TimelineBucket], at base: Int) {
+        guard !part.isEmpty else { return }
+        if count < base + part.count {
+            append(contentsOf: repeatElement(TimelineBucket(), count: base + part.count - count))
+        }
+        for (i, slice) in part.enumerated() { self[base + i].merge(slice) }
+    }
+}
+
 /// Latency statistics of one step or journey.
 public struct LatencyStats: Sendable {
     public var count = 0
@@ -172,10 +184,7 @@ public struct DrillResult: Sendable {
         } else {
             for i in other.journeys.indices { journeys[i].merge(other.journeys[i]) }
         }
-        if timeline.count < other.timeline.count {
-            timeline += Array(repeating: TimelineBucket(), count: other.timeline.count - timeline.count)
-        }
-        for i in other.timeline.indices { timeline[i].merge(other.timeline[i]) }
+        timeline.merge(other.timeline, at: 0)
         generator.merge(other.generator)
         acknowledgedNotKept += other.acknowledgedNotKept
         if !other.acknowledged.isEmpty {

@@ -115,7 +115,7 @@ public final class LoadEngine: Sendable {
         // Every couple of seconds, the loops' finished timeline slices are merged into one timeline here, off the
         // hot path: a 10-minute drill then keeps its 100 ms slices once, not once per loop (docs/benchmarks.md).
         let consolidation = Task { [bounds] in
-            var timeline = ConsolidatedTimeline()
+            var timeline: [TimelineBucket] = []
             while !Task.isCancelled {
                 do { try await Task.sleep(for: .seconds(2)) } catch { break }
                 for b in bounds {
@@ -142,7 +142,7 @@ public final class LoadEngine: Sendable {
                 merged.merge(result)
             }
         }
-        merged.timeline = timeline.slices
+        merged.timeline = timeline
         return merged
     }
 

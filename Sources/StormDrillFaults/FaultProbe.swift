@@ -279,11 +279,7 @@ extension ProxyRegistry {
                     _ = await connection.wait(timeout: .seconds(3)) { text($0).contains("PONG\n") }
                     start = NIODeadline.now()
                     await connection.close()
-                    let deadline = start + .milliseconds(Int64(delay) + 3000)
-                    while responder.seen.closedAt == nil && NIODeadline.now() < deadline {
-                        try? await Task.sleep(for: .milliseconds(1))
-                    }
-                    closedAt = responder.seen.closedAt
+                    closedAt = await responder.closed(before: start + .milliseconds(Int64(delay) + 3000))
                 }
                 guard await drawn() else { return (result(false, "not drawn"), false) }
                 guard let closedAt else {
@@ -344,10 +340,7 @@ extension ProxyRegistry {
                 let (met, _) = await connection.wait(timeout: .seconds(3)) { $0.closedAt != nil }
                 // The client's side may close before the responder has read what the proxy passed upstream:
                 // the upstream close arrives after those bytes, so wait (bounded) for it before counting.
-                let settle = NIODeadline.now() + .seconds(2)
-                while met && !Task.isCancelled && responder.seen.closedAt == nil && NIODeadline.now() < settle {
-                    try? await Task.sleep(for: .milliseconds(1))
-                }
+                if met { _ = await responder.closed(before: .now() + .seconds(2)) }
                 guard await drawn() else { return (result(false, "not drawn"), false) }
                 let got = responder.seen.bytesReceived
                 return (

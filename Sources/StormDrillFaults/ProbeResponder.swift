@@ -31,6 +31,15 @@ final class ProbeResponder: Sendable {
     /// What reached it so far.
     var seen: Observed { box.update { $0 } }
 
+    /// Waits until a connection to it has closed or `deadline` passes (or the task is cancelled); returns when the
+    /// close arrived, if it did.
+    func closed(before deadline: NIODeadline) async -> NIODeadline? {
+        while seen.closedAt == nil && !Task.isCancelled && NIODeadline.now() < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return seen.closedAt
+    }
+
     static func start(
         http: Bool, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> ProbeResponder {
