@@ -42,6 +42,7 @@ done
 for r in $RATES; do is_uint "$r" && [ "$r" -ge 1 ] || die "--rates must be whole numbers ≥ 1"; done
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/bench/lib/common.sh"
 [ -n "$SCRATCH" ] || SCRATCH="$ROOT/.build"
 command -v swift >/dev/null || die "swift is not on PATH"
 command -v python3 >/dev/null || die "python3 is needed to read report.json"
@@ -50,18 +51,12 @@ command -v curl >/dev/null || die "curl is needed"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/stormdrill-campus-bench.XXXXXX")
 SERVE_PID=""
 cleanup() {
-    if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
-        kill -TERM "$SERVE_PID" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVE_PID" 2>/dev/null || true
-        wait "$SERVE_PID" 2>/dev/null || true
-    fi
+    stop_pid "$SERVE_PID"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$ROOT/bench/lib/common.sh"
 build_release "$ROOT" stormdrill "$SCRATCH"
 
 "$BIN" serve campus --profile resilient --data "$TMP/data" --port 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &

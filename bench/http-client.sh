@@ -61,6 +61,7 @@ done
     die "--duration, --connections, --rounds and --event-loops must be at least 1"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/bench/lib/common.sh"
 PKG="$ROOT/bench/http-client"
 CONF_TEMPLATE="$ROOT/bench/nginx-bench.conf"
 [ -f "$CONF_TEMPLATE" ] || die "missing $CONF_TEMPLATE"
@@ -69,12 +70,7 @@ command -v swift >/dev/null || die "swift is not on PATH"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/stormdrill-http-bench.XXXXXX")
 NGINX_PID=""
 cleanup() {
-    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-        kill -TERM "$NGINX_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$NGINX_PID" 2>/dev/null || true
-        wait "$NGINX_PID" 2>/dev/null || true
-    fi
+    stop_pid "$NGINX_PID"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -83,7 +79,6 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------------------------------------------------------
 # Tools: nginx is required; wrk (reference row) and GNU time (its CPU and RSS) are optional.
 
-. "$ROOT/bench/lib/common.sh"
 
 ensure_nginx
 if ! command -v wrk >/dev/null; then

@@ -45,6 +45,7 @@ for v in RATE DURATION ROUNDS CONNECTIONS; do
 done
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/bench/lib/common.sh"
 [ -n "$SCRATCH" ] || SCRATCH="$ROOT/.build"
 CONF_TEMPLATE="$ROOT/bench/nginx-bench.conf"
 [ -f "$CONF_TEMPLATE" ] || die "missing $CONF_TEMPLATE"
@@ -54,14 +55,6 @@ command -v python3 >/dev/null || die "python3 is needed to read report.json"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/stormdrill-proxy-bench.XXXXXX")
 NGINX_PID=""
 PROXY_PID=""
-stop_pid() {
-    local pid=$1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     stop_pid "$PROXY_PID"
     stop_pid "$NGINX_PID"
@@ -73,7 +66,6 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------------------------------------------------------
 # nginx (installed if missing), as bench/http-client.sh does.
 
-. "$ROOT/bench/lib/common.sh"
 ensure_nginx
 
 # ---------------------------------------------------------------------------------------------------------------

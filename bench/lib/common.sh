@@ -1,5 +1,16 @@
-# Shared by the bench scripts, which set TMP (a temp dir) and define die before sourcing this file: installing
-# Debian packages, finding nginx (installing it if missing) and building a product in release.
+# Shared by the bench scripts, which source it right after setting ROOT and set TMP (a temp dir) and define die
+# before calling its functions: stopping a child process, installing Debian packages, finding nginx (installing it if
+# missing) and building a product in release.
+
+# stop_pid PID: SIGTERM, up to 10 s to exit, then SIGKILL; nothing if PID is empty or already gone.
+stop_pid() {
+    local pid=$1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo -n"; fi
