@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "StormDrillPlan", targets: ["StormDrillPlan"]),
         .library(name: "StormDrillEngine", targets: ["StormDrillEngine"]),
         .library(name: "StormDrillFaults", targets: ["StormDrillFaults"]),
+        .library(name: "StormDrillLive", targets: ["StormDrillLive"]),
         .library(name: "StormDrillRunner", targets: ["StormDrillRunner"]),
     ],
     dependencies: [
@@ -58,6 +59,7 @@ let package = Package(
         // Report model (Codable, report.json is the source of truth) and its writers.
         .target(
             name: "StormDrillReport",
+            resources: [.embedInCode("Resources/report.css")],
             swiftSettings: swiftSettings
         ),
         // Analysis: turns engine measurements into report sections and the verdict. Pure functions.
@@ -105,6 +107,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The live view and the game day: the dashboard, facilitator console and participant pages (files embedded in
+        // the binary), Server-Sent Events with replay, the token-guarded control API, the game-day journal and the QR
+        // code of the join link. Knows nothing of the engine: the runner drives it through `LiveDrillControl`.
+        .target(
+            name: "StormDrillLive",
+            dependencies: [
+                "StormDrillPlan",
+                "StormDrillReport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                .embedInCode("Resources/dashboard.html"),
+                .embedInCode("Resources/facilitator.html"),
+                .embedInCode("Resources/join.html"),
+                .embedInCode("Resources/live.css"),
+                .embedInCode("Resources/live.js"),
+                .embedInCode("Resources/dashboard.js"),
+                .embedInCode("Resources/facilitator.js"),
+                .embedInCode("Resources/join.js"),
+                .embedInCode("Resources/favicon.svg"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Drill orchestration: target start-up, engine, analysis, report files, lifecycle and signals.
         .target(
             name: "StormDrillRunner",
@@ -115,6 +145,7 @@ let package = Package(
                 "StormDrillReport",
                 "CampusPlatform",
                 "StormDrillFaults",
+                "StormDrillLive",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -156,6 +187,7 @@ let package = Package(
                 "StormDrillAnalysis",
                 "StormDrillReport",
                 "StormDrillRunner",
+                "StormDrillLive",
                 "CampusPlatform",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

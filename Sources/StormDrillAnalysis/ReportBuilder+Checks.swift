@@ -64,7 +64,7 @@ extension ReportBuilder {
             checks.thresholds = ThresholdEvaluation(
                 timeline: result.timeline, bucketMs: Double(DrillResult.bucketNanoseconds) / 1e6,
                 faults: windows, loadEndMs: loadEndMs, recovery: recovery, audit: checks.audit,
-                capacity: checks.capacity, forecast: plan.checks.forecast
+                capacity: checks.capacity, forecast: plan.checks.forecast, phases: context.phaseWindows
             ).evaluate(thresholds)
         }
         return checks

@@ -26,6 +26,11 @@ public struct RunContext: Sendable {
     public var probes: [ProbeReport]?
     /// The lost-order audit's findings, order by order.
     public var audit: AuditOutcome?
+    /// Scenario time against drill time: the holds of a game day (nil: none).
+    public var clock: ScenarioClock?
+    /// The game day's journal and definition, for the `gameDay` section and phase-scoped thresholds.
+    public var gameDayRecords: [GameDayRecord]?
+    public var gameDayDefinition: GameDayDefinition?
 
     public init(
         plan: Plan, planFile: String, planSHA256: String, startedAt: String, targetURL: String, embedded: String?,
@@ -48,6 +53,12 @@ public struct RunContext: Sendable {
         self.probes = probes
         self.audit = audit
     }
+
+    /// The realised game-day phase windows (empty without a game day).
+    var phaseWindows: [(name: String, startMs: Double, endMs: Double?)] {
+        guard let records = gameDayRecords else { return [] }
+        return GameDayAnalysis.phaseWindows(records, loadEndMs: nil)
+    }
 }
 
 /// Turns engine measurements into the report, including the SLO evaluation and the verdict. Pure.
@@ -60,7 +71,7 @@ public enum ReportBuilder {
         let service = summary(result.requests.service)
         let slo = SLOEvaluation.evaluate(plan.slo, latency: result.requests.latency, errorRate: totals.errorRate)
         let generator = makeGenerator(result)
-        let timeline = Timeline.perSecond(result, plan: plan)
+        let timeline = Timeline.perSecond(result, plan: plan, clock: context.clock)
         let checks = makeChecks(result: result, context: context, timeline: timeline)
         let verdict = VerdictRules.decide(
             slo: slo, generator: generator, totals: totals, runProblems: context.runProblems,
@@ -92,7 +103,14 @@ public enum ReportBuilder {
             serviceLatency: service, errors: errorMap(result.errors), errorSamples: result.errorSamples, slo: slo,
             journeys: journeys, steps: steps, timeline: timeline, generator: generator,
             faults: context.faults, abort: context.abort, detail: checks.detail, recovery: checks.recovery,
-            probes: context.probes, audit: checks.audit, capacity: checks.capacity, thresholds: checks.thresholds)
+            probes: context.probes, audit: checks.audit, capacity: checks.capacity, thresholds: checks.thresholds,
+            gameDay: context.gameDayDefinition.map { definition in
+                GameDayAnalysis.build(
+                    records: context.gameDayRecords ?? [], definition: definition,
+                    measurements: .init(
+                        faults: context.faults, recovery: checks.recovery, thresholds: checks.thresholds,
+                        loadEndMs: Double(result.loadEndedNanoseconds) / 1e6))
+            })
     }
 
     static func makeTotals(_ r: DrillResult) -> Totals {
@@ -154,7 +172,8 @@ public enum ReportBuilder {
 
 /// The one-second timeline of the report, built from the engine's 100 ms buckets.
 public enum Timeline {
-    public static func perSecond(_ r: DrillResult, plan: Plan? = nil) -> [TimelineEntry] {
+    /// With a `clock` that held, a second's planned arrivals follow scenario time: the rate in force while held.
+    public static func perSecond(_ r: DrillResult, plan: Plan? = nil, clock: ScenarioClock? = nil) -> [TimelineEntry] {
         var schedule: ArrivalSchedule?
         if let plan, case .open(let open) = plan.load { schedule = ArrivalSchedule(load: open, seed: plan.seed) }
         let perSecond = Int(1_000_000_000 / DrillResult.bucketNanoseconds)
@@ -184,11 +203,7 @@ public enum Timeline {
             let p99 = h.totalCount > 0 ? Double(h.valueAtPercentile(99)) / 1000 : 0
             var offered: Double?
             if let schedule {
-                let a = Int64(s) * 1_000_000_000
-                let b = min(a + 1_000_000_000, schedule.duration)
-                // The planned arrivals per second over the part of the second the load lasted.
-                offered = b > a ? (schedule.cumulative(at: b) - schedule.cumulative(at: a)) / (Double(b - a) / 1e9) : 0
-                offered = offered.map { ($0 * 100).rounded() / 100 }
+                offered = offeredRate(second: s, schedule: schedule, clock: clock)
             }
             out.append(
                 TimelineEntry(
@@ -198,6 +213,31 @@ public enum Timeline {
                     journeysFailed: merged.journeysFailed, offered: offered))
         }
         return out
+    }
+
+    /// The planned arrivals per second over the part of drill second `s` the load lasted.
+    static func offeredRate(second s: Int, schedule: ArrivalSchedule, clock: ScenarioClock?) -> Double {
+        let a = Int64(s) * 1_000_000_000
+        let pieces =
+            clock?.pieces(drillFrom: a, to: a + 1_000_000_000)
+            ?? [.running(scenarioFrom: a, scenarioTo: a + 1_000_000_000)]
+        var arrivals = 0.0
+        var nanoseconds: Int64 = 0
+        for piece in pieces {
+            switch piece {
+            case .running(let from, let to):
+                let b = min(to, schedule.duration)
+                guard b > from else { continue }
+                arrivals += schedule.cumulative(at: b) - schedule.cumulative(at: from)
+                nanoseconds += b - from
+            case .held(let at, let length):
+                guard at < schedule.duration else { continue }
+                arrivals += schedule.rate(at: max(0, at - 1)) * Double(length) / 1e9
+                nanoseconds += length
+            }
+        }
+        let rate = nanoseconds > 0 ? arrivals / (Double(nanoseconds) / 1e9) : 0
+        return (rate * 100).rounded() / 100
     }
 
     /// The 100 ms timeline as columns, up to the last non-empty slice.

@@ -17,12 +17,14 @@ public struct ThresholdEvaluation {
     public var audit: AuditReport?
     public var capacity: CapacityReport?
     public var forecast: Forecast?
+    /// Realised game-day phase windows, ms from the drill start (end nil: to the end of the load).
+    public var phases: [(name: String, startMs: Double, endMs: Double?)]
 
     public init(
         timeline: [TimelineBucket], bucketMs: Double,
         faults: [(name: String, startMs: Double, endMs: Double?, ran: Bool)],
         loadEndMs: Double, recovery: RecoveryReport?, audit: AuditReport?, capacity: CapacityReport?,
-        forecast: Forecast?
+        forecast: Forecast?, phases: [(name: String, startMs: Double, endMs: Double?)] = []
     ) {
         self.timeline = timeline
         self.bucketMs = bucketMs
@@ -32,6 +34,7 @@ public struct ThresholdEvaluation {
         self.audit = audit
         self.capacity = capacity
         self.forecast = forecast
+        self.phases = phases
     }
 
     /// The plan's thresholds plus the implicit ones: `lostOrders equals 0` with an audit, `capacity atLeast
@@ -151,6 +154,9 @@ public struct ThresholdEvaluation {
         case .fault(let name):
             guard let f = ran.first(where: { $0.name == name }) else { return nil }
             return r(f.startMs, f.endMs ?? loadEnd).map { [$0] }
+        case .phase(let name):
+            guard let p = phases.first(where: { $0.name == name }) else { return nil }
+            return r(p.startMs, p.endMs ?? loadEnd).map { [$0] }
         case .recovery:
             // Between the faults: the load's time minus every fault window.
             let windows = ran.map { ($0.startMs, $0.endMs ?? .infinity) }.sorted { $0.0 < $1.0 }

@@ -27,18 +27,24 @@ public final class LoadEngine: Sendable {
     public let options: Options
     private let group: MultiThreadedEventLoopGroup
     private let tls: TLSProvider?
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     private struct State {
         var workers: [NIOLoopBound<LoopWorker>] = []
         var stopRequested: TimeAmount?
         var started = false
+        /// The latest scenario clock; every loop gets each change.
+        var clock: ScenarioClock
     }
 
     /// - Parameters:
     ///   - plan: a validated plan.
     ///   - url: the target's URL (Host header, TLS); `address` is where to connect.
-    public init(plan: Plan, url: TargetURL, address: SocketAddress, options: Options = Options()) throws {
+    ///   - clock: scenario time against drill time (holds and gates); the plan's own by default.
+    public init(
+        plan: Plan, url: TargetURL, address: SocketAddress, options: Options = Options(), clock: ScenarioClock? = nil
+    ) throws {
+        state = Mutex(State(clock: clock ?? ScenarioClock(plan: plan)))
         compiled = CompiledPlan(plan: plan, url: url)
         self.address = address
         self.options = options
@@ -92,10 +98,11 @@ public final class LoadEngine: Sendable {
             let address = self.address
             let tls = self.tls
             let done = loop.makePromise(of: Void.self)
+            let clock = state.withLock { $0.clock }
             let bound = try? await loop.submit {
                 let worker = LoopWorker(
                     loop: loop, index: i, partitions: n, compiled: compiled, address: address, tls: tls, start: start,
-                    connections: max(1, share), maxInFlight: max(1, inFlightShare), done: done)
+                    connections: max(1, share), maxInFlight: max(1, inFlightShare), clock: clock, done: done)
                 loop.assumeIsolated().scheduleTask(deadline: start) { worker.begin() }
                 return NIOLoopBound(worker, eventLoop: loop)
             }.get()
@@ -106,12 +113,14 @@ public final class LoadEngine: Sendable {
             bounds.append(bound)
             futures.append(done.futureResult)
         }
-        let pendingStop = state.withLock { s -> TimeAmount? in
+        let (pendingStop, clock) = state.withLock { s -> (TimeAmount?, ScenarioClock) in
             s.workers = bounds
             s.started = true
-            return s.stopRequested
+            return (s.stopRequested, s.clock)
         }
         if let grace = pendingStop { stop(grace: grace) }
+        // A change that came while the loops were being set up reaches them now (a second delivery is harmless).
+        for w in bounds { w.eventLoop.execute { w.value.clockChanged(clock) } }
         // Every couple of seconds, the loops' finished timeline slices are merged into one timeline here, off the
         // hot path: a 10-minute drill then keeps its 100 ms slices once, not once per loop (docs/benchmarks.md).
         let consolidation = Task { [bounds] in
@@ -156,6 +165,17 @@ public final class LoadEngine: Sendable {
         }
         for w in workers {
             w.eventLoop.execute { w.value.stop(grace: grace) }
+        }
+    }
+
+    /// Hands a changed scenario clock (a hold began or ended) to every loop.
+    public func updateClock(_ clock: ScenarioClock) {
+        let workers = state.withLock { s -> [NIOLoopBound<LoopWorker>] in
+            s.clock = clock
+            return s.workers
+        }
+        for w in workers {
+            w.eventLoop.execute { w.value.clockChanged(clock) }
         }
     }
 

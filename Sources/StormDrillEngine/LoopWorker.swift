@@ -55,6 +55,18 @@ final class LoopWorker {
 
     // Schedule state
     @exclusivity(unchecked) private var nextArrival: ArrivalSchedule.Arrival?
+    /// Scenario time against drill time: planned arrivals (and the closed model's end) wait while it holds.
+    @exclusivity(unchecked) private var clock: ScenarioClock
+    /// The open model's schedule, for the rate in force when a hold begins.
+    private let openSchedule: ArrivalSchedule?
+    /// Arrivals while the clock holds (at the rate in force), for the hold numbered `holdStreamNumber`.
+    @exclusivity(unchecked) private var holdStream: HoldArrivals?
+    @exclusivity(unchecked) private var holdStreamNumber = -1
+    @exclusivity(unchecked) private var nextHoldArrival: ArrivalSchedule.Arrival?
+    @exclusivity(unchecked) private var arrivalTimerHandle: NIOScheduledCallback?
+    @exclusivity(unchecked) private var closedEnd: Scheduled<Void>?
+    /// Whether `begin` has run (a clock change before it only updates the clock).
+    @exclusivity(unchecked) private var begun = false
     @exclusivity(unchecked) private var loadEnded = false
     @exclusivity(unchecked) private var stopping = false
     @exclusivity(unchecked) private var finished = false
@@ -81,7 +93,7 @@ final class LoopWorker {
     init(
         loop: any EventLoop, index: Int, partitions: Int, compiled: CompiledPlan, address: SocketAddress,
         tls: TLSProvider?, start: NIODeadline, connections connectionCount: Int, maxInFlight: Int,
-        done: EventLoopPromise<Void>
+        clock: ScenarioClock = ScenarioClock(), done: EventLoopPromise<Void>
     ) {
         self.loop = loop
         self.index = index
@@ -96,11 +108,14 @@ final class LoopWorker {
         donePromise = done
         scratch = ByteBufferAllocator().buffer(capacity: 1024)
         staticRequests = compiled.steps.map { s in s.staticRequest.map { ByteBuffer(bytes: $0) } }
+        self.clock = clock
         switch compiled.plan.load {
         case .open(let open):
             let schedule = ArrivalSchedule(load: open, seed: compiled.plan.seed)
+            openSchedule = schedule
             model = .open(schedule.makeIterator(partition: index, of: partitions))
         case .closed(let closed):
+            openSchedule = nil
             model = .closed(
                 users: LoadEngine.share(of: closed.users, part: index, of: partitions),
                 thinkNanoseconds: closed.thinkTime.nanoseconds)
@@ -139,6 +154,7 @@ final class LoopWorker {
 
     /// Schedules the first arrivals (or starts the users) and the housekeeping tick.
     func begin() {
+        begun = true
         lastCPUSampleWall = Int64(NIODeadline.now().uptimeNanoseconds)
         lastCPUSampleThread = LoopWorker.threadCPUNanoseconds()
         scheduleTick()
@@ -151,9 +167,7 @@ final class LoopWorker {
             for user in 0..<users {
                 launchClosedIteration(user: user, intended: 0)
             }
-            loop.assumeIsolated().scheduleTask(deadline: start + .nanoseconds(loadNanoseconds)) { [self] in
-                endLoad(at: loadNanoseconds)
-            }
+            scheduleClosedEnd()
             if users == 0 { endLoad(at: 0) }
         }
     }
@@ -286,35 +300,101 @@ final class LoopWorker {
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
+    // MARK: - Scenario clock
+
+    /// The runner changed the scenario clock (a hold began or ended): planned arrivals and the closed model's end move
+    /// with it.
+    func clockChanged(_ newClock: ScenarioClock) {
+        clock = newClock
+        if newClock.horizon?.number != holdStreamNumber {
+            // The hold these arrivals belonged to is over: nothing more of it is sent.
+            holdStream = nil
+            nextHoldArrival = nil
+            holdStreamNumber = -1
+        }
+        guard begun, !finished, !stopping, !loadEnded else { return }
+        switch model {
+        case .open: scheduleNextArrival()
+        case .closed: scheduleClosedEnd()
+        }
+    }
+
+    /// The closed model ends at the load's end in scenario time; while a hold lies before it, the end waits.
+    private func scheduleClosedEnd() {
+        closedEnd?.cancel()
+        closedEnd = nil
+        guard let end = clock.drill(forScenario: loadNanoseconds) else { return }
+        closedEnd = loop.assumeIsolated().scheduleTask(deadline: start + .nanoseconds(end)) { [self] in
+            endLoad(at: end)
+        }
+    }
+
     // MARK: - Open model arrivals
 
     private func scheduleNextArrival() {
-        guard let next = nextArrival, !stopping else {
-            if nextArrival == nil { endLoad(at: loadNanoseconds) }
+        arrivalTimerHandle?.cancel()
+        arrivalTimerHandle = nil
+        guard !stopping else { return }
+        var due: Int64?
+        if let next = nextArrival { due = clock.drill(forScenario: next.offset) }
+        // Held, or a hold point ahead before the end: the load goes on at the rate in force for as long as it holds.
+        let horizon = clock.horizon.flatMap { $0.scenarioAt < loadNanoseconds ? $0 : nil }
+        if due == nil, let horizon {
+            prepareHoldStream(horizon)
+            due = nextHoldArrival?.offset
+        }
+        if nextArrival == nil && horizon == nil {
+            endLoad(at: loadNanoseconds + clock.shift)
             return
         }
-        _ = try? loop.assumeIsolated().scheduleCallback(at: start + .nanoseconds(next.offset), handler: arrivalTimer)
+        guard let due else { return }
+        arrivalTimerHandle = try? loop.assumeIsolated().scheduleCallback(
+            at: start + .nanoseconds(due), handler: arrivalTimer)
+    }
+
+    private func prepareHoldStream(_ horizon: (number: Int, scenarioAt: Int64, drillStart: Int64)) {
+        guard horizon.number != holdStreamNumber, let openSchedule else { return }
+        // The rate in force just before the clock stopped (at a stage boundary: the stage that was running).
+        let rate = openSchedule.rate(at: max(0, horizon.scenarioAt - 1))
+        var stream = HoldArrivals(
+            rate: rate, process: openSchedule.process, seed: compiled.plan.seed, hold: horizon.number,
+            drillStart: horizon.drillStart, partition: index, of: partitions)
+        nextHoldArrival = stream.next()
+        holdStream = stream
+        holdStreamNumber = horizon.number
     }
 
     func arrivalsDue() {
+        arrivalTimerHandle = nil
         guard !stopping, case .open(var iterator) = model else { return }
         var now = offsetNow()
-        while let arrival = nextArrival, arrival.offset <= now {
-            result.arrivalsScheduled += 1
-            _ = result.generator.lag.record(LatencyHistogram.microseconds(nanoseconds: now - arrival.offset))
-            if inFlight >= maxInFlight {
-                result.dropped += 1
-                result.errors.add(.dropped)
-                result.timeline[bucket(now)].dropped += 1
+        while true {
+            if let arrival = nextArrival, let intended = clock.drill(forScenario: arrival.offset), intended <= now {
+                arrive(arrival.index, intended: intended, now: now)
+                nextArrival = iterator.next()
+            } else if let arrival = nextHoldArrival, arrival.offset <= now, holdStream != nil {
+                arrive(arrival.index, intended: arrival.offset, now: now)
+                nextHoldArrival = holdStream?.next()
             } else {
-                let journey = compiled.journey(forOrder: arrival.index)
-                launchJourney(journey, order: arrival.index, intended: arrival.offset, user: -1, now: now)
+                break
             }
-            nextArrival = iterator.next()
             now = offsetNow()
         }
         model = .open(iterator)
         scheduleNextArrival()
+    }
+
+    private func arrive(_ order: UInt64, intended: Int64, now: Int64) {
+        result.arrivalsScheduled += 1
+        _ = result.generator.lag.record(LatencyHistogram.microseconds(nanoseconds: now - intended))
+        if inFlight >= maxInFlight {
+            result.dropped += 1
+            result.errors.add(.dropped)
+            result.timeline[bucket(now)].dropped += 1
+        } else {
+            let journey = compiled.journey(forOrder: order)
+            launchJourney(journey, order: order, intended: intended, user: -1, now: now)
+        }
     }
 
     // MARK: - Closed model users

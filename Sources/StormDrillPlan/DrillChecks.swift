@@ -76,6 +76,9 @@ public enum DrillPhase: Sendable, Hashable, CustomStringConvertible {
     case recovery
     /// One fault's realised window.
     case fault(String)
+    /// One game-day phase's realised window: from when the scenario reached its start to the next phase's (or the
+    /// end of the load).
+    case phase(String)
 
     public var description: String {
         switch self {
@@ -83,6 +86,7 @@ public enum DrillPhase: Sendable, Hashable, CustomStringConvertible {
         case .baseline: "baseline"
         case .recovery: "recovery"
         case .fault(let name): "fault:\(name)"
+        case .phase(let name): "phase:\(name)"
         }
     }
 }

@@ -110,6 +110,13 @@ public struct FaultSchedule: Sendable {
         return out
     }
 
+    /// Marks a fault not applied yet as skipped: it will never be due. False (and no change) when it is not pending.
+    public mutating func skip(_ i: Int) -> Bool {
+        guard phases.indices.contains(i), phases[i] == .pending else { return false }
+        phases[i] = .skipped
+        return true
+    }
+
     /// Faults currently in force.
     public var active: [Int] { applied }
 

@@ -20,12 +20,14 @@ public struct Plan: Sendable {
     public var abortWhen: [AbortCondition]
     /// Thresholds, audits, probes, forecast and analysis tolerances.
     public var checks: DrillChecks
+    /// A facilitated rehearsal with participants: phases, gates, briefs, polls.
+    public var gameDay: GameDay?
 
     public init(
         name: String, description: String = "", seed: UInt64 = 1, vars: [String: String] = [:], target: Target,
         load: Load, journeys: [Journey], slo: ServiceLevelObjective = ServiceLevelObjective(),
         dependencies: [Dependency] = [], faults: [Fault] = [], abortWhen: [AbortCondition] = [],
-        checks: DrillChecks = DrillChecks()
+        checks: DrillChecks = DrillChecks(), gameDay: GameDay? = nil
     ) {
         self.name = name
         self.description = description
@@ -39,6 +41,7 @@ public struct Plan: Sendable {
         self.faults = faults
         self.abortWhen = abortWhen
         self.checks = checks
+        self.gameDay = gameDay
     }
 
     /// How long arrivals (open model) or user iterations (closed model) are started for.

@@ -13,7 +13,8 @@ extension PlanDecoder {
     ]
 
     mutating func decodeChecks(
-        _ m: [String: JSONNode], journeys: [Journey]?, faults: [Fault], load: Load?
+        _ m: [String: JSONNode], journeys: [Journey]?, faults: [Fault], load: Load?, gameDay: GameDay? = nil,
+        phaseThresholds: [(phase: String, node: JSONNode, path: [PathComponent])] = []
     ) -> DrillChecks {
         var checks = DrillChecks()
         if let f = m["forecast"] {
@@ -25,23 +26,43 @@ extension PlanDecoder {
         if let a = m["analysis"] { checks.analysis = decodeAnalysis(a) }
         if let p = m["probes"] { checks.probes = decodeProbes(p) }
         if let a = m["audit"], let journeys { checks.audit = decodeAudit(a, journeys: journeys) }
+        let context = ThresholdContext(
+            faults: faults, phases: gameDay?.phases.map(\.name) ?? [], hasAudit: m["audit"] != nil,
+            hasCompensation: m["audit"]?.members?.contains { $0.key == "compensation" } == true,
+            hasProbes: m["probes"] != nil, hasForecast: m["forecast"] != nil, load: load)
         if let t = m["thresholds"] {
-            checks.thresholds = decodeThresholds(
-                t, faults: faults, hasAudit: m["audit"] != nil,
-                hasCompensation: m["audit"]?.members?.contains { $0.key == "compensation" } == true,
-                hasProbes: m["probes"] != nil,
-                hasForecast: m["forecast"] != nil, load: load)
+            checks.thresholds = decodeThresholds(t, [.key("thresholds")], context)
+        }
+        // A game-day phase's thresholds are ordinary thresholds scoped to the phase.
+        for (phase, node, path) in phaseThresholds {
+            checks.thresholds += decodeThresholds(node, path, context, fixedPhase: phase)
         }
         return checks
     }
 
     // MARK: - Thresholds
 
+    /// What a threshold may refer to.
+    struct ThresholdContext {
+        var faults: [Fault]
+        var phases: [String]
+        var hasAudit: Bool
+        var hasCompensation: Bool
+        var hasProbes: Bool
+        var hasForecast: Bool
+        var load: Load?
+    }
+
+    /// `fixedPhase`: the thresholds of a game-day phase, scoped to it (they take no `during`).
     private mutating func decodeThresholds(
-        _ node: JSONNode, faults: [Fault], hasAudit: Bool, hasCompensation: Bool, hasProbes: Bool, hasForecast: Bool,
-        load: Load?
+        _ node: JSONNode, _ path: [PathComponent], _ context: ThresholdContext, fixedPhase: String? = nil
     ) -> [Threshold] {
-        let path: [PathComponent] = [.key("thresholds")]
+        let faults = context.faults
+        let hasAudit = context.hasAudit
+        let hasCompensation = context.hasCompensation
+        let hasProbes = context.hasProbes
+        let hasForecast = context.hasForecast
+        let load = context.load
         guard let elements = node.elements else {
             report(node, path, "must be an array of thresholds (got \(node.typeName))")
             return []
@@ -77,33 +98,39 @@ extension PlanDecoder {
             } else if given.count > 1 {
                 report(e, p, "give one limit, not \(given.map { "\"\($0.rawValue)\"" }.joined(separator: " and "))")
             }
-            var during = DrillPhase.whole
-            if let d = m["during"], let s = string(d, p + [.key("during")]) {
-                if let phase = phase(s, faults: faults) {
+            var during = fixedPhase.map { DrillPhase.phase($0) } ?? .whole
+            if fixedPhase != nil, let d = m["during"] {
+                report(d, p + [.key("during")], "a phase's thresholds are measured over the phase: leave \"during\" out")
+            } else if let d = m["during"], let s = string(d, p + [.key("during")]) {
+                if let phase = phase(s, faults: faults, phases: context.phases) {
                     during = phase
                 } else {
-                    let names = ["whole", "baseline", "recovery"] + faults.map { "fault:\($0.name)" }
+                    let names =
+                        ["whole", "baseline", "recovery"] + faults.map { "fault:\($0.name)" }
+                        + context.phases.map { "phase:\($0)" }
                     report(
                         d, p + [.key("during")],
                         "unknown phase \"\(s)\"" + hint(s, names) + " (phases: \(names.joined(separator: ", ")))")
                 }
-                if let metric, during != .whole {
-                    switch metric.phaseScoped {
-                    case .anyPhase: break
-                    case .faults:
-                        if case .fault = during {
-                        } else {
-                            report(
-                                d, p + [.key("during")],
-                                "\(metric.rawValue) is measured per fault: use \"fault:NAME\" or leave \"during\" out"
-                                    + " (the worst over all faults)")
-                        }
-                    case .wholeOnly:
-                        report(d, p + [.key("during")], "\(metric.rawValue) is measured over the whole drill only")
+            }
+            // Where a scope problem is pointed at: the "during" given, or the metric of a phase's threshold.
+            if let metric, during != .whole, let d = m["during"] ?? m["metric"] {
+                let dp = p + [.key(m["during"] != nil ? "during" : "metric")]
+                switch metric.phaseScoped {
+                case .anyPhase: break
+                case .faults:
+                    if case .fault = during {
+                    } else {
+                        report(
+                            d, dp,
+                            "\(metric.rawValue) is measured per fault: use \"fault:NAME\" or leave \"during\" out"
+                                + " (the worst over all faults)")
                     }
+                case .wholeOnly:
+                    report(d, dp, "\(metric.rawValue) is measured over the whole drill only")
                 }
-                if during != .whole && faults.isEmpty && (during == .baseline || during == .recovery) {
-                    report(d, p + [.key("during")], "the plan has no faults, so there is no \"\(s)\" phase")
+                if faults.isEmpty && (during == .baseline || during == .recovery) {
+                    report(d, dp, "the plan has no faults, so there is no \"\(during)\" phase")
                 }
             }
             guard let metric, given.count == 1, let comparison = given.first, let limitNode = m[comparison.rawValue]
@@ -173,12 +200,16 @@ extension PlanDecoder {
         return out
     }
 
-    private func phase(_ s: String, faults: [Fault]) -> DrillPhase? {
+    private func phase(_ s: String, faults: [Fault], phases: [String]) -> DrillPhase? {
         switch s {
         case "whole": return .whole
         case "baseline": return .baseline
         case "recovery": return .recovery
         default:
+            if s.hasPrefix("phase:") {
+                let name = String(s.dropFirst(6))
+                return phases.contains(name) ? .phase(name) : nil
+            }
             guard s.hasPrefix("fault:") else { return nil }
             let name = String(s.dropFirst(6))
             return faults.contains { $0.name == name } ? .fault(name) : nil

@@ -16,7 +16,7 @@ public struct PlanDecoder {
     static let rootKeys = [
         "$schema", "stormdrill", "name", "description", "seed", "vars", "target", "load",
         "journeys", "slo", "dependencies", "faults", "abortWhen", "thresholds", "audit", "probes", "forecast",
-        "analysis",
+        "analysis", "gameDay",
     ]
     static let targetKeys = ["baseURL", "embedded", "profile", "headers", "timeout", "connections", "process"]
     /// Profiles of the embedded campus platform.
@@ -272,13 +272,18 @@ public struct PlanDecoder {
         var abortWhen: [AbortCondition] = []
         if let a = m["abortWhen"] { abortWhen = decodeAbortWhen(a) }
 
-        let checks = decodeChecks(m, journeys: journeys, faults: faults, load: load)
+        var gameDay: GameDay?
+        var phaseThresholds: [(phase: String, node: JSONNode, path: [PathComponent])] = []
+        if let g = m["gameDay"] { (gameDay, phaseThresholds) = decodeGameDay(g, load: load) }
+
+        let checks = decodeChecks(
+            m, journeys: journeys, faults: faults, load: load, gameDay: gameDay, phaseThresholds: phaseThresholds)
 
         guard let name, let target, let load, let journeys else { return nil }
         return Plan(
             name: name, description: description, seed: seed, vars: vars, target: target, load: load,
             journeys: journeys, slo: slo, dependencies: dependencies, faults: faults, abortWhen: abortWhen,
-            checks: checks)
+            checks: checks, gameDay: gameDay)
     }
 
     static let misplacedRootHints: [String: String] = [
@@ -294,6 +299,8 @@ public struct PlanDecoder {
         "fault": "a list of faults is \"faults\"",
         "dependency": "a list of dependencies is \"dependencies\"",
         "abort": "stop conditions are \"abortWhen\"",
+        "phases": "\"phases\" belong inside \"gameDay\"",
+        "gameday": "write \"gameDay\"",
     ]
 
     private mutating func decodeVars(_ node: JSONNode) {

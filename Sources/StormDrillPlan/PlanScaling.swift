@@ -1,7 +1,7 @@
 extension Plan {
     /// The plan with every time on the drill clock multiplied by `factor`: load stages (rates kept, so a ramp keeps
     /// its shape and covers the same rates faster), the closed model's duration, and faults' `at`, `duration` and
-    /// `restartAfter`. Think times, timeouts and abort windows are left alone: they describe people and the target,
+    /// `restartAfter`, and game-day phases' `at`. Think times, timeouts and abort windows are left alone: they describe people and the target,
     /// not the drill's length. `stormdrill run --duration-scale 0.05` runs a 5-minute drill in 15 s.
     public func scaled(by factor: Double) -> Plan {
         guard factor != 1, factor > 0 else { return self }
@@ -16,6 +16,14 @@ extension Plan {
         case .closed(var closed):
             closed.duration = s(closed.duration)
             plan.load = .closed(closed)
+        }
+        if var gameDay = plan.gameDay {
+            gameDay.phases = gameDay.phases.map { p in
+                var q = p
+                q.at = p.at == .zero ? .zero : s(p.at)
+                return q
+            }
+            plan.gameDay = gameDay
         }
         plan.faults = faults.map { f in
             var g = f

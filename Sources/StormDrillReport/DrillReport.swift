@@ -48,6 +48,8 @@ public struct DrillReport: Codable, Sendable, Equatable {
     public var capacity: CapacityReport?
     /// The plan's thresholds, each with its measured value.
     public var thresholds: [ThresholdResult]?
+    /// The game day: phases, holds, participants' feedback beside the measurements, hypotheses, notes.
+    public var gameDay: GameDayReport?
 
     public init(
         schemaVersion: Int = DrillReport.currentSchemaVersion, tool: ToolInfo, status: RunStatus,
@@ -57,7 +59,7 @@ public struct DrillReport: Codable, Sendable, Equatable {
         journeys: [JourneyReport], steps: [StepReport], timeline: [TimelineEntry], generator: GeneratorReport,
         faults: [FaultReport]? = nil, abort: AbortReport? = nil, detail: TimelineDetail? = nil,
         recovery: RecoveryReport? = nil, probes: [ProbeReport]? = nil, audit: AuditReport? = nil,
-        capacity: CapacityReport? = nil, thresholds: [ThresholdResult]? = nil
+        capacity: CapacityReport? = nil, thresholds: [ThresholdResult]? = nil, gameDay: GameDayReport? = nil
     ) {
         self.schemaVersion = schemaVersion
         self.tool = tool
@@ -88,6 +90,7 @@ public struct DrillReport: Codable, Sendable, Equatable {
         self.audit = audit
         self.capacity = capacity
         self.thresholds = thresholds
+        self.gameDay = gameDay
     }
 }
 

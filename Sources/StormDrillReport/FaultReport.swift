@@ -31,6 +31,8 @@ public struct FaultReport: Codable, Sendable, Equatable {
     public var rollback: String?
     /// Why applying or rolling back failed.
     public var error: String?
+    /// Why a fault was never applied, when someone decided it (`skipped by the facilitator at 12.3 s`).
+    public var skipReason: String?
 
     public init(
         name: String, type: String, on: String, plannedStartMs: Double, plannedEndMs: Double?,

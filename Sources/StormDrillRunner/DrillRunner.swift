@@ -8,6 +8,7 @@ import NIOPosix
 import ServiceLifecycle
 import StormDrillAnalysis
 import StormDrillEngine
+import StormDrillLive
 import StormDrillPlan
 import StormDrillReport
 import UnixSignals
@@ -29,6 +30,8 @@ public struct DrillProgress: Sendable {
     /// Requests sent per second over the last interval.
     public var sendRate: Double
     public var snapshot: LiveSnapshot
+    /// Whether the scenario clock holds (a game day's gate or the facilitator).
+    public var held = false
 }
 
 /// Runs one drill end to end: starts the embedded target if the plan asks for it, runs the load on the drill clock,
@@ -52,6 +55,11 @@ public struct DrillRunner: Sendable {
         public var journal: FaultJournal
         /// The proxies for the plan's dependencies (nil: StormDrill's own fault proxy).
         var proxyBackend: (any ProxyFaultBackend)?
+        /// Serve the live view (and, for a game day, the facilitator's console and the participants' pages) here; a
+        /// plan with a `gameDay` gets one on the default address when this is nil.
+        public var live: LiveOptions?
+        /// Called once the live view listens, before the load starts: its links and the facilitator's token.
+        public var onLive: (@Sendable (LiveInfo) -> Void)?
 
         public init(
             outDirectory: String = "reports", eventLoops: Int = System.coreCount, stopGrace: TimeAmount = .seconds(5),
@@ -91,6 +99,16 @@ public struct DrillRunner: Sendable {
         let control = RunControl()
         let plan = loaded.plan
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // The report folder exists from the start, so that the game-day journal and the placeholder report have a
+        // place before anything else happens.
+        let startedAtDate = Date()
+        var reportDirectory: String?
+        do {
+            reportDirectory = try ReportStore.makeRunDirectory(
+                base: options.outDirectory, startedAt: startedAtDate, planName: plan.name)
+        } catch {
+            control.recordProblem(error.description)
+        }
         // The embedded target reports its port here once it listens.
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var embeddedServer: CampusPlatformServices?
@@ -108,9 +126,22 @@ public struct DrillRunner: Sendable {
         case .url:
             break
         }
+        var live: LiveView?
+        if options.live != nil || plan.gameDay != nil {
+            let view = LiveView(
+                plan: plan, options: options.live ?? LiveOptions(), reportDirectory: reportDirectory,
+                startedAt: startedAtDate, logger: logger)
+            if let problem = view.problem { control.recordProblem(problem) }
+            live = view
+            // It ends on its own once the drill has told every client the drill is over.
+            services.append(
+                .init(
+                    service: view.service, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore,
+                    serviceName: "live"))
+        }
         let drill = DrillService(
-            runner: self, control: control, ports: ports,
-            embedded: embeddedServer != nil)
+            runner: self, control: control, ports: ports, embedded: embeddedServer != nil,
+            reportDirectory: reportDirectory, startedAtDate: startedAtDate, live: live)
         services.append(
             .init(
                 service: drill, successTerminationBehavior: .gracefullyShutdownGroup,
@@ -137,6 +168,7 @@ public struct DrillRunner: Sendable {
         }
         signalTask?.cancel()
         if let outcome = control.outcome { return outcome }
+        await live?.session.end(status: RunStatus.aborted.rawValue, reason: "the drill service stopped")
         // The drill service never got to write a report (should not happen): write a minimal one.
         return await drill.finish(result: DrillResult(), targetURL: "", reportDirectory: nil)
     }
@@ -259,6 +291,31 @@ final class RunControl: Sendable {
         // The load stops at once; the rollbacks run beside it (the drill service waits for both).
         engine?.stop(grace: grace)
         if let faults { Task { await faults.stop() } }
+    }
+
+    /// The facilitator pulled the safety lever: the drill ends `aborted`, halted by the facilitator. Returns false
+    /// when it was already stopping for another reason (which then stays the reason). The caller rolls the faults
+    /// back and then stops the load (`stopLoad`).
+    @discardableResult
+    func halt() -> Bool {
+        state.withLockedValue { s -> Bool in
+            let first = s.stopReason == nil && s.signal == nil
+            if first {
+                s.stopReason = "halted by the facilitator"
+                s.problems.append("halted by the facilitator")
+            }
+            s.stopRequested = true
+            return first
+        }
+    }
+
+    /// Stops sending; requests on the wire get `grace`.
+    func stopLoad(grace: TimeAmount) {
+        let engine = state.withLockedValue { s -> LoadEngine? in
+            s.stopRequested = true
+            return s.engine
+        }
+        engine?.stop(grace: grace)
     }
 
     /// Registers the engine; returns false if a stop was already requested.

@@ -5,6 +5,7 @@ import NIOPosix
 import ServiceLifecycle
 import StormDrillAnalysis
 import StormDrillEngine
+import StormDrillLive
 import StormDrillPlan
 import StormDrillReport
 
@@ -16,6 +17,11 @@ struct DrillService: Service {
     /// The embedded target's bound port (nothing is sent for a target with a URL).
     let ports: AsyncStream<Int>
     let embedded: Bool
+    /// The run folder (nil when it could not be made: the problem is recorded).
+    let reportDirectory: String?
+    let startedAtDate: Date
+    /// The live view and the game day, when the drill has one.
+    let live: LiveView?
 
     private var plan: Plan { runner.loaded.plan }
 
@@ -28,17 +34,8 @@ struct DrillService: Service {
     }
 
     private func drive() async {
-        // The report folder exists from the start, with a placeholder that says "aborted" until the real report
+        // The report folder (made by the runner) holds a placeholder that says "aborted" until the real report
         // replaces it, so even a driver killed with SIGKILL leaves a trace.
-        let startedAtDate = Date()
-        var reportDirectory: String?
-        do {
-            reportDirectory = try ReportStore.makeRunDirectory(
-                base: runner.options.outDirectory, startedAt: startedAtDate, planName: plan.name)
-        } catch {
-            control.recordProblem(error.description)
-        }
-
         if let reportDirectory {
             let placeholder = finishReport(
                 result: DrillResult(), targetURL: plan.target.endpoint.text, status: .aborted,
@@ -119,25 +116,60 @@ struct DrillService: Service {
                 plan: plan, url: url, address: address,
                 options: .init(
                     eventLoops: runner.options.eventLoops,
-                    stopGrace: runner.options.stopGrace))
+                    stopGrace: runner.options.stopGrace),
+                clock: ScenarioClock(plan: plan))
         } catch {
             control.recordProblem("cannot set up the load engine: \(error)")
             await teardown()
             await finishAndRecord(result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
             return
         }
+        // The live view listens before the load starts: the facilitator opens the console and the room joins while
+        // the first gate (if any) holds.
+        if let live {
+            switch await live.addresses(timeout: .seconds(10)) {
+            case .failure(let failure):
+                control.recordProblem(failure.description)
+                await engine.shutdown()
+                await teardown()
+                await finishAndRecord(result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
+                return
+            case .success(let info):
+                runner.options.onLive?(info)
+            }
+        }
+        let session = live?.session
         let controller = FaultController(
             plan: plan, proxies: proxies, target: supervisor, journal: runner.options.journal,
             reportDirectory: reportDirectory ?? "",
-            onFailure: { [control] message in control.faultFailed(message) })
+            onFailure: { [control] message in control.faultFailed(message) },
+            onTransition: { t in
+                await session?.faultChanged(
+                    t.name, to: LiveSession.FaultState(rawValue: t.state.rawValue) ?? .failed, atMs: t.atMs,
+                    actualStartMs: t.actualStartMs, actualEndMs: t.actualEndMs, reason: t.reason)
+            })
         control.attach(faults: controller)
         if !control.attach(engine) { engine.stop(grace: runner.options.stopGrace) }
         runner.options.onStart?(url.description, reportDirectory ?? "")
 
-        let start = NIODeadline.now() + .milliseconds(100)
+        let clock = DrillClock(start: NIODeadline.now() + .milliseconds(100), clock: ScenarioClock(plan: plan))
+        let start = clock.start
         let startedAt = ReportStore.iso8601(Date().addingTimeInterval(0.1))
-        let faultTask = plan.faults.isEmpty ? nil : Task { await controller.run(drillStart: start) }
-        let monitorTask = monitor(engine: engine, start: start)
+        clock.setSink { engine.updateClock($0) }
+        live?.clock.set(clock)
+        await session?.begin()
+        var coordinator: GameDayCoordinator?
+        if let live {
+            let c = GameDayCoordinator(
+                plan: plan, clock: clock, session: live.session, faults: controller, control: control,
+                stopGrace: runner.options.stopGrace)
+            live.session.attach(control: c)
+            coordinator = c
+        }
+        await controller.attach(clock: clock)
+        let faultTask = plan.faults.isEmpty ? nil : Task { await controller.run(clock: clock) }
+        let directorTask = coordinator.map { c in Task { await c.direct() } }
+        let monitorTask = monitor(engine: engine, clock: clock, session: session)
         // Probes and the audit go through their own small HTTP client, never through the load engine.
         let checks = plan.checks
         let client: HTTPClient? =
@@ -148,6 +180,10 @@ struct DrillService: Service {
         let result = await engine.run(startingAt: start)
         monitorTask.cancel()
         probeTask?.cancel()
+        session?.setStatus(.ending)
+        // A drill that stopped early asks no more questions; one that ran to its end keeps the last poll open
+        // (beside the audit) for the poll window.
+        if control.stopRequested { directorTask?.cancel() }
         // Whatever ended the load, every fault is rolled back before anything else happens.
         await controller.stop()
         faultTask?.cancel()
@@ -170,13 +206,16 @@ struct DrillService: Service {
             audit?.notKept = result.acknowledgedNotKept
         }
         try? await client?.shutdown()
+        if control.stopRequested { directorTask?.cancel() }
+        await directorTask?.value
         control.detachEngine()
         await engine.shutdown()
         await teardown()
         await finishAndRecord(
             result: result, targetURL: url.description, reportDirectory: reportDirectory,
             startedAt: startedAt, connections: engine.connectionCount,
-            faults: plan.faults.isEmpty ? nil : await controller.report(), probes: probes, audit: audit)
+            faults: plan.faults.isEmpty ? nil : await controller.report(), probes: probes, audit: audit,
+            clock: clock.scenario)
     }
 
     /// A client for probes and the audit: a handful of connections, no redirects, no retries.
@@ -194,13 +233,14 @@ struct DrillService: Service {
 
     /// Once a second: the progress callback and the `abortWhen` conditions, from one engine snapshot (the snapshot's
     /// latency window resets, so there is exactly one reader).
-    private func monitor(engine: LoadEngine, start: NIODeadline) -> Task<Void, Never> {
+    private func monitor(engine: LoadEngine, clock: DrillClock, session: LiveSession?) -> Task<Void, Never> {
         let onProgress = runner.options.onProgress
         let conditions = plan.abortWhen
-        let planned = plan.loadDuration.seconds
+        let load = plan.loadDuration.nanoseconds
         let stopGrace = runner.options.stopGrace
+        let start = clock.start
         return Task { [control] in
-            guard onProgress != nil || !conditions.isEmpty else { return }
+            guard onProgress != nil || !conditions.isEmpty || session != nil else { return }
             var abort = AbortMonitor(conditions: conditions)
             var last = LiveSnapshot()
             var lastTime = 0.0
@@ -215,11 +255,29 @@ struct DrillService: Service {
                 tick += 1
                 let s = await engine.snapshot()
                 let elapsed = Double(s.elapsedNanoseconds) / 1e9
+                let now = clock.now()
+                let scenario = clock.scenario
+                let held = scenario.isHolding(atDrill: now)
                 if let onProgress {
                     let rate =
                         elapsed > lastTime ? Double(s.requestsSent - last.requestsSent) / (elapsed - lastTime) : 0
-                    onProgress(
-                        DrillProgress(elapsedSeconds: elapsed, plannedSeconds: planned, sendRate: rate, snapshot: s))
+                    // With holds the load ends later: when its end would come if the hold in force ended now.
+                    let planned = Double(scenario.projected(forScenario: load, atDrill: now)) / 1e9
+                    var progress = DrillProgress(
+                        elapsedSeconds: elapsed, plannedSeconds: planned, sendRate: rate, snapshot: s)
+                    progress.held = held
+                    onProgress(progress)
+                }
+                if let session {
+                    session.tick(
+                        LiveSession.Tick(
+                            second: tick - 1, atMs: Double(now) / 1e6,
+                            scenarioMs: Double(scenario.scenario(atDrill: max(0, now))) / 1e6,
+                            sent: s.requestsSent - last.requestsSent, ok: s.requestsOk - last.requestsOk,
+                            errors: s.requestsFailed - last.requestsFailed, dropped: s.dropped - last.dropped,
+                            inFlight: s.inFlight, p50Ms: Double(s.windowP50Microseconds) / 1000,
+                            p99Ms: Double(s.windowP99Microseconds) / 1000, held: held, totalSent: s.requestsSent,
+                            totalOk: s.requestsOk, totalErrors: s.requestsFailed, totalDropped: s.dropped))
                 }
                 let failed = s.requestsFailed - last.requestsFailed
                 let completed = failed + s.requestsOk - last.requestsOk
@@ -243,21 +301,24 @@ struct DrillService: Service {
     }
 
     /// Writes the report and records the outcome for the runner; returning from `run` then stops the group.
+    /// Writes the report, records the outcome for the runner and tells the live view's clients the drill is over;
+    /// returning from `run` then stops the group.
     private func finishAndRecord(
         result: DrillResult, targetURL: String, reportDirectory: String?, startedAt: String? = nil,
         connections: Int? = nil, faults: [FaultReport]? = nil, probes: [ProbeReport]? = nil,
-        audit: AuditOutcome? = nil
+        audit: AuditOutcome? = nil, clock: ScenarioClock? = nil
     ) async {
         let outcome = await finish(
             result: result, targetURL: targetURL, reportDirectory: reportDirectory,
-            startedAt: startedAt, connections: connections, faults: faults, probes: probes, audit: audit)
+            startedAt: startedAt, connections: connections, faults: faults, probes: probes, audit: audit, clock: clock)
         control.setOutcome(outcome)
+        await live?.session.end(status: outcome.report.status.rawValue, reason: outcome.report.interruption)
     }
 
     func finish(
         result: DrillResult, targetURL: String, reportDirectory: String?, startedAt: String? = nil,
         connections: Int? = nil, faults: [FaultReport]? = nil, probes: [ProbeReport]? = nil,
-        audit: AuditOutcome? = nil
+        audit: AuditOutcome? = nil, clock: ScenarioClock? = nil
     ) async -> DrillOutcome {
         let signal = control.signal
         var status = RunStatus.completed
@@ -277,7 +338,7 @@ struct DrillService: Service {
         let report = finishReport(
             result: result, targetURL: targetURL, status: status, interruption: interruption,
             startedAt: startedAt, connections: connections, faults: faults ?? (plan.faults.isEmpty ? nil : []),
-            probes: probes, audit: audit)
+            probes: probes, audit: audit, clock: clock)
         var path: String?
         var writeError: String?
         if let reportDirectory {
@@ -305,16 +366,21 @@ struct DrillService: Service {
     private func finishReport(
         result: DrillResult, targetURL: String, status: RunStatus, interruption: String?, startedAt: String? = nil,
         connections: Int? = nil, faults: [FaultReport]? = nil, probes: [ProbeReport]? = nil,
-        audit: AuditOutcome? = nil
+        audit: AuditOutcome? = nil, clock: ScenarioClock? = nil
     ) -> DrillReport {
         var embeddedName: String?
         if case .embedded(let name) = plan.target.endpoint { embeddedName = name }
-        let context = RunContext(
+        var context = RunContext(
             plan: plan, planFile: runner.loaded.file, planSHA256: DrillRunner.sha256(runner.loaded.bytes),
             startedAt: startedAt ?? ReportStore.iso8601(Date()), targetURL: targetURL, embedded: embeddedName,
             connections: connections ?? LoadEngine.defaultConnections(for: plan), status: status,
             interruption: interruption, runProblems: control.problems, faults: faults, abort: control.abortReport,
             probes: probes, audit: audit)
+        context.clock = clock
+        if let session = live?.session, session.isGameDay {
+            context.gameDayRecords = session.records
+            context.gameDayDefinition = session.configuration.definition
+        }
         return ReportBuilder.build(result: result, context: context, toolVersion: StormDrillVersion.current)
     }
 

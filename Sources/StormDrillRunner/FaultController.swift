@@ -3,9 +3,10 @@ import NIOCore
 import StormDrillPlan
 import StormDrillReport
 
-/// Applies the plan's faults on the drill clock and guarantees their rollback.
+/// Applies the plan's faults on the scenario clock and guarantees their rollback.
 ///
-/// The pure `FaultSchedule` decides what is due; this actor carries it out, one action at a time (an apply and its
+/// The pure `FaultSchedule` decides what is due (plan times are scenario time: a hold delays what comes after it);
+/// this actor carries it out, one action at a time (an apply and its
 /// rollback never overlap), records the actual times as offsets from the drill start, checks each fault took effect
 /// and journals process and command faults before applying them. `stop()` rolls back everything in force, latest
 /// first, and is safe to call from any path (end of load, signal, abort condition, failing fault), any number of
@@ -18,11 +19,13 @@ actor FaultController {
     private let reportDirectory: String
     /// Called once when a fault cannot be applied; the drill then stops (and this controller rolls back).
     private let onFailure: @Sendable (String) -> Void
+    /// Told of every change of a fault's state (the live view, the game-day journal).
+    private let onTransition: @Sendable (FaultTransition) async -> Void
 
     private var schedule: FaultSchedule
     private var records: [FaultReport]
     private var journalEntries: [Int: JournalEntry] = [:]
-    private var drillStart: NIODeadline?
+    private var clock: DrillClock?
     private var checks: [Task<Void, Never>] = []
     /// Waits for a restarted target to serve again; cancelled when the drill stops.
     private var restartWaits: [Task<Void, Never>] = []
@@ -32,7 +35,8 @@ actor FaultController {
 
     init(
         plan: Plan, proxies: (any ProxyFaultBackend)?, target: TargetProcessSupervisor?, journal: FaultJournal,
-        reportDirectory: String, onFailure: @escaping @Sendable (String) -> Void
+        reportDirectory: String, onFailure: @escaping @Sendable (String) -> Void,
+        onTransition: @escaping @Sendable (FaultTransition) async -> Void = { _ in }
     ) {
         self.plan = plan
         self.proxies = proxies
@@ -40,6 +44,7 @@ actor FaultController {
         self.journal = journal
         self.reportDirectory = reportDirectory
         self.onFailure = onFailure
+        self.onTransition = onTransition
         self.schedule = FaultSchedule(faults: plan.faults)
         self.records = plan.faults.map { f in
             FaultReport(
@@ -57,37 +62,71 @@ actor FaultController {
         }
     }
 
-    /// Runs the schedule from `drillStart` until every action is done, the task is cancelled or `stop()` is called.
-    func run(drillStart: NIODeadline) async {
-        self.drillStart = drillStart
+    /// Runs the schedule on `clock` until every action is done, the task is cancelled or `stop()` is called.
+    func run(clock: DrillClock) async {
+        self.clock = clock
         while let next = schedule.nextDue() {
-            let wait = (drillStart + .nanoseconds(next.nanoseconds)) - NIODeadline.now()
-            if wait.nanoseconds > 0 {
-                do {
-                    try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds))
-                } catch {
-                    return
-                }
+            do {
+                try await clock.sleep(untilScenario: next.nanoseconds)
+            } catch {
+                return
             }
             await acquire()
-            let actions = schedule.due(at: offsetNow())
+            let due = clock.scenario.due(atDrill: clock.now())
+            let actions = schedule.due(at: PlanDuration(nanoseconds: max(0, due)))
             for action in actions { await perform(action) }
             release()
         }
     }
 
+    /// Sets the clock without running the schedule (a drill whose faults never start still reports times on it).
+    func attach(clock: DrillClock) {
+        if self.clock == nil { self.clock = clock }
+    }
+
     /// Rolls back every fault in force, latest first, and skips those not yet applied. Returns when all rollbacks
-    /// and pending checks are done.
-    func stop() async {
+    /// and pending checks are done, with the names of the faults it rolled back.
+    @discardableResult
+    func stop() async -> [String] {
         await acquire()
+        let pending = schedule.phases.indices.filter { schedule.phases[$0] == .pending }
         let actions = schedule.stop()
         for action in actions { await perform(action) }
         release()
+        for i in pending where records[i].outcome == .skipped {
+            await onTransition(
+                FaultTransition(name: plan.faults[i].name, state: .skipped, atMs: offsetMs(), reason: "the drill stopped first"))
+        }
         for wait in restartWaits { wait.cancel() }
         for wait in restartWaits { await wait.value }
         restartWaits.removeAll()
         for check in checks { await check.value }
         checks.removeAll()
+        return actions.map { plan.faults[$0.fault].name }
+    }
+
+    /// What became of a request to skip a fault.
+    enum SkipOutcome: Sendable, Equatable {
+        case skipped
+        case unknown
+        /// Already applied, over, or skipped before.
+        case notPending(String)
+    }
+
+    /// Skips a fault not applied yet: it will not be (reported as skipped, with the reason).
+    func skip(_ name: String, reason: String) async -> SkipOutcome {
+        guard let i = plan.faults.firstIndex(where: { $0.name == name }) else { return .unknown }
+        await acquire()
+        let done = schedule.skip(i)
+        release()
+        guard done else {
+            let phase = schedule.phases[i]
+            return .notPending(phase == .active ? "it is in force" : phase == .skipped ? "it was skipped" : "it is over")
+        }
+        records[i].outcome = .skipped
+        records[i].skipReason = "\(reason) at \(SummaryRenderer.seconds(offsetMs() / 1000))"
+        await onTransition(FaultTransition(name: name, state: .skipped, atMs: offsetMs(), reason: records[i].skipReason))
+        return .skipped
     }
 
     /// The faults as realised so far.
@@ -97,8 +136,20 @@ actor FaultController {
 
     private func perform(_ action: FaultSchedule.Action) async {
         switch action {
-        case .apply(let i): await apply(i)
-        case .rollback(let i): await rollback(i)
+        case .apply(let i):
+            await apply(i)
+            let r = records[i]
+            await onTransition(
+                FaultTransition(
+                    name: r.name, state: r.outcome == .failed ? .failed : .applied, atMs: r.actualStartMs ?? offsetMs(),
+                    actualStartMs: r.actualStartMs, reason: r.error))
+        case .rollback(let i):
+            await rollback(i)
+            let r = records[i]
+            await onTransition(
+                FaultTransition(
+                    name: r.name, state: .rolledBack, atMs: r.actualEndMs ?? offsetMs(), actualStartMs: r.actualStartMs,
+                    actualEndMs: r.actualEndMs, reason: r.error))
         }
     }
 
@@ -303,8 +354,8 @@ actor FaultController {
     // MARK: - Clock and lock
 
     private func offsetNow() -> PlanDuration {
-        guard let drillStart else { return .zero }
-        return PlanDuration(nanoseconds: max(0, (NIODeadline.now() - drillStart).nanoseconds))
+        guard let clock else { return .zero }
+        return PlanDuration(nanoseconds: max(0, clock.now()))
     }
 
     private func offsetMs() -> Double {
@@ -332,4 +383,17 @@ actor FaultController {
 struct ControllerError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = String(description.prefix(300)) }
+}
+
+/// A fault changed state, for the live view and the game-day journal.
+struct FaultTransition: Sendable {
+    enum State: String, Sendable { case applied, rolledBack, failed, skipped }
+
+    var name: String
+    var state: State
+    /// When, on the drill clock (ms).
+    var atMs: Double
+    var actualStartMs: Double?
+    var actualEndMs: Double?
+    var reason: String?
 }

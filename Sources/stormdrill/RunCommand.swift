@@ -47,6 +47,14 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "First roll back what a killed driver left applied (as `stormdrill recover`).")
     var recover = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Serve the live view (and a game day's console and join page) on this address; bare --live is"
+                + " 127.0.0.1:8600. A host other than loopback must be given explicitly.",
+            valueName: "[host:]port"))
+    var live: String?
+
     func validate() throws {
         if let eventLoops, eventLoops < 1 || eventLoops > 256 {
             throw ValidationError("--event-loops must be between 1 and 256")
@@ -55,6 +63,26 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--duration-scale must be greater than 0 and at most 100")
         }
         _ = try VarOverrides.parse(vars)
+        if let live, LiveOptions.parse(live) == nil {
+            throw ValidationError("--live needs [HOST:]PORT, such as 8600, 127.0.0.1:8600 or 0.0.0.0:8600 (got \"\(live)\")")
+        }
+    }
+
+    /// `--live` with no address means the default one: the argument parser knows no optional values, so a bare
+    /// `--live` (last, or followed by another option or the plan) is given its default before parsing.
+    static func expandBareLive(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        for (i, a) in arguments.enumerated() {
+            if a == "--live" {
+                let next = i + 1 < arguments.count ? arguments[i + 1] : nil
+                if next.flatMap(LiveOptions.parse) == nil {
+                    out.append("--live=\(LiveOptions.defaultHost):\(LiveOptions.defaultPort)")
+                    continue
+                }
+            }
+            out.append(a)
+        }
+        return out
     }
 
     func run() async throws {
@@ -101,6 +129,11 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         options.onProgress = { update in progress.show(update) }
+        options.live = live.flatMap(LiveOptions.parse)
+        options.onLive = { info in
+            progress.finish()
+            RunCommand.announce(info)
+        }
         options.onAudit = { checked, total in
             progress.finish()
             if !quiet {
@@ -122,6 +155,25 @@ struct RunCommand: AsyncParsableCommand {
             FileHandleOutput.standardError.write("stormdrill: report not written: \(error)\n")
         }
         throw ExitCode(outcome.exitCode)
+    }
+}
+
+extension RunCommand {
+    /// The live view's links on the terminal (also with --quiet: the facilitator needs them), a warning when it is
+    /// reachable from the network, and the join link's QR code.
+    static func announce(_ info: LiveInfo) {
+        var text = ""
+        if !info.options.isLoopback {
+            text += "stormdrill: warning: the live view listens on \(info.options.host):\(info.port), reachable from the"
+            text += " network: anyone who reaches it sees the drill and can join; facilitator actions need the token\n"
+        }
+        text += "live: \(info.dashboardURL)\n"
+        text += "facilitator: \(info.facilitatorURL)\n"
+        if info.gameDay {
+            text += "join: \(info.joinURL)\n"
+            if let qr = info.qrTerminal { text += qr + (qr.hasSuffix("\n") ? "" : "\n") }
+        }
+        FileHandleOutput.standardError.write(text)
     }
 }
 
@@ -158,6 +210,7 @@ final class ProgressPrinter: Sendable {
             + "  sent \(SummaryRenderer.rate(p.sendRate))/s  ok \(s.requestsOk)  errors \(s.requestsFailed)"
             + (s.dropped > 0 ? "  dropped \(s.dropped)" : "")
             + "  p99 \(SummaryRenderer.ms(Double(s.windowP99Microseconds) / 1000))  in flight \(s.inFlight)"
+            + (p.held ? "  HELD" : "")
         if terminal {
             FileHandleOutput.standardError.write("\r\u{1B}[K" + line)
         } else {
