@@ -167,6 +167,7 @@ let package = Package(
                 "StormDrillRunner",
                 "StormDrillPlan",
                 "StormDrillEngine",
+                "StormDrillAnalysis",
                 "StormDrillReport",
                 "StormDrillFaults",
                 "CampusPlatform",

@@ -265,3 +265,24 @@ public enum GameDayAnalysis {
         }
     }
 }
+
+extension GameDayAnalysis {
+    /// The `gameDay` section rebuilt from a run folder's journal, joined with what its report.json measured (all of
+    /// it for a finished drill; nothing but the placeholder when the driver was killed). Nil when the journal has no
+    /// start record (it is not a game day's).
+    public static func rebuild(
+        report: DrillReport, records: [GameDayRecord], unreadable: Int
+    ) -> GameDayReport? {
+        guard let definition = definition(in: records) else { return nil }
+        // A placeholder report (the driver died) has no timeline and no realised faults: the journal tells those.
+        let measured = !report.timeline.isEmpty
+        let faults = report.faults.flatMap { $0.isEmpty ? nil : $0 }
+        return build(
+            records: records, definition: definition,
+            measurements: Measurements(
+                faults: measured ? faults : nil, recovery: measured ? report.recovery : nil,
+                thresholds: measured ? report.thresholds : nil,
+                loadEndMs: measured ? report.gameDay?.phases.last?.endMs : nil),
+            unreadable: unreadable, rebuiltFromJournal: !measured)
+    }
+}

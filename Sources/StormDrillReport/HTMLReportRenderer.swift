@@ -166,6 +166,7 @@ extension HTMLReportRenderer {
             thresholds()
             objectives()
             faults()
+            gameDay()
             incidents()
             audit()
             probes()
@@ -411,6 +412,7 @@ extension HTMLReportRenderer {
                 let label = "baseline \(SummaryRenderer.rate(b.throughput)) ok/s"
                 throughput.references.append(.init(y: b.throughput, label: label, style: .baseline))
             }
+            decorate(&throughput)
             figure(throughput, caption: "Requests completed per second: successful (ok/s) and failed (errors/s).")
 
             // 2. Error rate.
@@ -430,6 +432,7 @@ extension HTMLReportRenderer {
                     errorRate.references.append(.init(y: threshold, label: label, style: .baseline))
                 }
             }
+            decorate(&errorRate)
             figure(errorRate, caption: "Failed over completed requests in each step (gaps: nothing completed).")
 
             // 3. Latency.
@@ -449,6 +452,7 @@ extension HTMLReportRenderer {
                 let label = "baseline p99 \(SummaryRenderer.ms(b.p99Ms))"
                 latency.references.append(.init(y: b.p99Ms, label: label, style: .baseline))
             }
+            decorate(&latency)
             figure(
                 latency,
                 caption: "Request latency from the intended send time (coordinated-omission correct), per step: "

@@ -124,8 +124,43 @@ public enum MarkdownSummaryRenderer {
                 out.append("| \(escape(th.title)) | \(escape(th.actualText)) | \(th.passed ? "pass" : "**FAIL**") |")
             }
         }
+        if let g = r.gameDay {
+            out.append("")
+            out.append("## Game day: \(escape(g.title))")
+            out.append("")
+            out.append(
+                "\(g.participants.joined) participants joined, \(g.participants.active) sent something;"
+                    + " \(g.feedback.count) reports, \(g.holds.count) holds. The draft review is `debrief.md`.")
+            out.append("")
+            out.append("| fault | measured against perceived |")
+            out.append("|---|---|")
+            for f in g.faults where f.startMs != nil {
+                out.append("| \(escape(f.fault)) | \(escape(perceivedText(f))) |")
+            }
+            for h in g.hypotheses {
+                out.append("")
+                out.append("- hypothesis \(h.outcome == "held" ? "held" : h.outcome == "failed" ? "**FAILED**" : "not measured"):"
+                    + " \(escape(h.hypothesis))")
+            }
+        }
         out.append("")
         return out.joined(separator: "\n")
+    }
+
+    /// `first report 12s, first notice 20s, announced 45s; recovered 3.0s after (measured), 40s (perceived)`
+    static func perceivedText(_ f: GameDayFaultReport) -> String {
+        func d(_ ms: Double?) -> String { ms.map { SummaryRenderer.seconds($0 / 1000) } ?? "none" }
+        var s = "first report \(d(f.timeToFirstReportMs)), first notice \(d(f.timeToFirstNoticeMs)),"
+        s += " announced \(f.timeToAnnounceMs.map { SummaryRenderer.seconds($0 / 1000) } ?? "never"); recovery "
+        if f.measuredImpact == nil {
+            s += "not measured"
+        } else if f.measuredRecovered == false {
+            s += "never (measured)"
+        } else {
+            s += "\(d(f.measuredRecoveryMs)) (measured)"
+        }
+        s += ", \(f.perceivedRecoveryMs.map { SummaryRenderer.seconds($0 / 1000) } ?? "no trouble") (perceived)"
+        return s
     }
 
     static func capacityText(_ c: CapacityReport) -> String {

@@ -94,8 +94,13 @@ public enum ReportStore {
         return path
     }
 
-    /// The files rendered from report.json beside it.
+    /// The files rendered from report.json beside it (debrief.md too for a game day).
     public static let renderedFileNames = ["summary.md", "report.html", "junit.xml"]
+
+    /// The files rendered for `report`.
+    public static func renderedFileNames(for report: DrillReport) -> [String] {
+        renderedFileNames + (report.gameDay != nil ? [DebriefRenderer.fileName] : [])
+    }
 
     /// Writes `report.json` and every format rendered from it (summary.md, report.html, junit.xml) into `directory`.
     /// report.json goes first: if a renderer's file cannot be written, the source of truth is already on disk.
@@ -106,13 +111,15 @@ public enum ReportStore {
         return path
     }
 
-    /// Renders summary.md, report.html and junit.xml from a report into `directory` (for `stormdrill report`).
+    /// Renders summary.md, report.html, junit.xml (and a game day's debrief.md) from a report into `directory` (for
+    /// `stormdrill report`).
     public static func writeRendered(_ report: DrillReport, to directory: String) throws(WriteError) {
-        let files = [
+        var files = [
             ("summary.md", MarkdownSummaryRenderer.render(report)),
             ("report.html", HTMLReportRenderer.render(report)),
             ("junit.xml", JUnitRenderer.render(report)),
         ]
+        if let debrief = DebriefRenderer.render(report) { files.append((DebriefRenderer.fileName, debrief)) }
         for (name, text) in files {
             try writeAtomically(Data(text.utf8), to: (directory as NSString).appendingPathComponent(name))
         }

@@ -188,6 +188,39 @@ public struct SVGChart: Sendable, Equatable {
         }
     }
 
+    /// A stretch of a ribbon drawn just above the plot: a game day's phases.
+    public struct RibbonSegment: Sendable, Equatable {
+        public var from: Double
+        /// Nil: to the end of the x domain.
+        public var to: Double?
+        public var label: String
+        public var detail: String?
+
+        public init(from: Double, to: Double?, label: String, detail: String? = nil) {
+            self.from = from
+            self.to = to
+            self.label = label
+            self.detail = detail
+        }
+    }
+
+    /// A small mark at `x` along the bottom of the plot, such as one participant's report (class `event-dot`).
+    public struct EventDot: Sendable, Equatable {
+        public var x: Double
+        public var color: String
+        /// The tooltip.
+        public var detail: String
+        /// Extra class (`feedback-slow`, …) for styling and tests.
+        public var kind: String
+
+        public init(x: Double, color: String, detail: String, kind: String) {
+            self.x = x
+            self.color = color
+            self.detail = detail
+            self.kind = kind
+        }
+    }
+
     /// A horizontal line at `y` with a label at its right end.
     public struct ReferenceLine: Sendable, Equatable {
         public enum Style: String, Sendable, Equatable {
@@ -243,6 +276,10 @@ public struct SVGChart: Sendable, Equatable {
     public var markers: [Marker]
     /// Horizontal lines; a y axis that follows the data is widened to reach every reference line.
     public var references: [ReferenceLine]
+    /// A labelled ribbon above the plot (class `ribbon-segment`), such as a game day's phases.
+    public var ribbon: [RibbonSegment] = []
+    /// Marks along the bottom of the plot, such as participants' reports.
+    public var events: [EventDot] = []
     /// The size in SVG units (the `viewBox`; pages may scale it).
     public var width: Double
     public var height: Double
@@ -467,7 +504,9 @@ extension SVGChart {
             let legendTop = titleY + 8
             let legendHeight = Double(legendRows.rows) * rowHeight
             let bandTop = legendTop + legendHeight + (legend.isEmpty ? 0 : 4)
-            let top = bandTop + Double(bandRows) * rowHeight + 4
+            let ribbonTop = bandTop + Double(bandRows) * rowHeight + 4
+            let ribbonHeight = chart.ribbon.isEmpty ? 0.0 : 15
+            let top = ribbonTop + ribbonHeight
             let bottom = h - 22 - (chart.x.label.isEmpty ? 0 : 14)
             let plotHeight = Swift.max(bottom - top, 30)
             let plotBottom = top + plotHeight
@@ -556,6 +595,27 @@ extension SVGChart {
                 out += "</g>\n"
             }
 
+            // The ribbon above the plot: alternating shades, each stretch labelled when its label fits.
+            if !chart.ribbon.isEmpty {
+                out += "<g class=\"ribbon\">\n"
+                for (i, seg) in chart.ribbon.enumerated() {
+                    guard seg.from.isFinite else { continue }
+                    let x0 = clampX(X(seg.from))
+                    let x1 = clampX(seg.to.map { $0.isFinite ? X($0) : right } ?? right)
+                    guard x1 > x0 else { continue }
+                    let fill = i % 2 == 0 ? "#dfe6f0" : "#eef1f5"
+                    out += "<rect class=\"ribbon-segment\" x=\"\(n(x0))\" y=\"\(n(ribbonTop))\" width=\"\(n(x1 - x0))\""
+                    out += " height=\"\(n(ribbonHeight - 2))\" fill=\"\(fill)\" stroke=\"#b7c0cc\" stroke-width=\"0.5\">"
+                    out += "<title>\(esc(seg.detail ?? seg.label))</title></rect>\n"
+                    let room = Int((x1 - x0 - 6) / glyphWidth)
+                    if room >= 3 {
+                        out += "<text class=\"ribbon-label\" x=\"\(n(x0 + 3))\" y=\"\(n(ribbonTop + 10))\" font-size=\"10\""
+                        out += " fill=\"#30353b\">\(esc(truncated(seg.label, room)))</text>\n"
+                    }
+                }
+                out += "</g>\n"
+            }
+
             // Reference lines; their labels' boxes are kept clear of marker labels.
             var obstacles: [(x0: Double, x1: Double, y0: Double, y1: Double)] = []
             let references = chart.references.filter { $0.y.isFinite }
@@ -610,6 +670,19 @@ extension SVGChart {
                             out += " fill=\"\(color)\"/>\n"
                         }
                     }
+                }
+                out += "</g>\n"
+            }
+
+            // Event marks along the bottom of the plot, above the series.
+            if !chart.events.isEmpty {
+                out += "<g class=\"events\">\n"
+                for e in chart.events where e.x.isFinite {
+                    let x = X(e.x)
+                    guard x >= left - 0.5, x <= right + 0.5 else { continue }
+                    out += "<circle class=\"event-dot \(esc(e.kind))\" cx=\"\(n(x))\" cy=\"\(n(plotBottom - 6))\" r=\"4\""
+                    out += " fill=\"\(esc(e.color))\" stroke=\"#ffffff\" stroke-width=\"1\"><title>\(esc(e.detail))</title>"
+                    out += "</circle>\n"
                 }
                 out += "</g>\n"
             }
@@ -733,11 +806,16 @@ extension SVGChart {
             }
             for style in [Band.Style.fault, .incident, .neutral]
             where chart.bands.contains(where: { $0.style == style }) {
-                let text = style == .fault ? "fault window" : style == .incident ? "unplanned incident" : "window"
+                // Neutral bands that all share a label (a game day's holds) are named by it.
+                let neutral = Set(chart.bands.filter { $0.style == .neutral }.map(\.label))
+                let text =
+                    style == .fault
+                    ? "fault window" : style == .incident ? "unplanned incident" : neutral.count == 1 ? neutral.first! : "window"
                 items.append(
                     LegendItem(
                         text: text, swatch: .box(Self.bandColor(style), opacity: 0.3, dashed: style == .incident)))
             }
+            if !chart.events.isEmpty { items.append(LegendItem(text: "participants' reports", swatch: .box(SVGChart.orange, opacity: 0.9, dashed: false))) }
             return items
         }
 

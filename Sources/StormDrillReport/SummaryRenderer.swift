@@ -83,6 +83,14 @@ public enum SummaryRenderer {
         for t in r.thresholds ?? [] {
             row("threshold", "\(t.title): \(t.actualText)  " + (t.passed ? "✓" : "✗"))
         }
+        if let g = r.gameDay {
+            row(
+                "game day", "\(g.participants.joined) joined, \(g.participants.active) active, \(g.feedback.count) reports,"
+                    + " \(g.holds.count) hold\(g.holds.count == 1 ? "" : "s"), \(g.actionItems.count) action items")
+            for f in g.faults where f.startMs != nil {
+                row("felt \(f.fault)", MarkdownSummaryRenderer.perceivedText(f))
+            }
+        }
         lines.append("")
         row("status", r.status.rawValue + (r.interruption.map { " (\($0))" } ?? ""))
         row("verdict", r.verdict.rawValue)

@@ -258,6 +258,14 @@
 
   readToken();
   wire();
+  // A facilitator link pasted into this tab again only changes the fragment: take its token too.
+  window.addEventListener('hashchange', function () {
+    if (/token=/.test(location.hash)) {
+      readToken();
+      status('Token set for this tab', 'ok');
+      update();
+    }
+  });
   Live.start({
     onReady: function (m) { model = m; renderAll(m, 'all'); },
     onEvent: function (type, data, m) {

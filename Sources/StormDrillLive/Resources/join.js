@@ -229,8 +229,12 @@
   Live.start({
     onReady: function (m) {
       model = m;
+      // The stored id belongs to this run (same plan and start; a join made before the start was known counts).
       var stored = load();
-      me = stored && stored.participant && stored.run === runId(m) ? stored : null;
+      var sameRun = stored && stored.participant && typeof stored.run === 'string' &&
+        (stored.run === runId(m) || stored.run === (m.plan || '') + '|');
+      me = sameRun ? stored : null;
+      if (me && me.run !== runId(m)) { me.run = runId(m); save(me); }
       if (stored && !me) { save(null); }
       renderAll(m, 'all');
     },

@@ -899,8 +899,27 @@
     return { bands: bands, markers: markers, dots: dots, now: nowMs / 1000 };
   }
 
+  /**
+   * The chart's width in SVG units: the container's width at the page's text size, so that labels stay as large as
+   * the page's text on a laptop and on a projector and the plot uses the width there is.
+   */
+  function chartWidth(container) {
+    var cw = container ? container.clientWidth : 0;
+    if (!(cw > 0)) { return 760; }
+    var size = parseFloat(window.getComputedStyle(document.body).fontSize) || 15;
+    return Math.max(420, Math.min(1600, Math.round(cw / (size / 15))));
+  }
+
+  var lastChartModel = null;
+  var resizeRedraw = null;
+
   /** Draws the three live charts of the model into #chart-throughput, #chart-errors and #chart-latency. */
   function drawCharts(m) {
+    lastChartModel = m;
+    if (!resizeRedraw) {
+      resizeRedraw = throttle(function () { if (lastChartModel) { drawCharts(lastChartModel); } }, 150);
+      window.addEventListener('resize', function () { resizeRedraw('resize'); });
+    }
     var o = overlays(m);
     var xEnd = Math.max(loadEndDrillMs(m), m.atMs) / 1000;
     o.bands.forEach(function (b) { if (finite(b.to)) { xEnd = Math.max(xEnd, b.to); } });
@@ -934,9 +953,11 @@
       { name: 'errors/s', color: COLORS.red, style: 'line', points: errPts }
     ];
     if (anyDrop) { throughput.push({ name: 'dropped/s', color: COLORS.orange, style: 'dashed', points: dropPts }); }
-    drawChart(document.querySelector('#chart-throughput'), merge(copy(base), { id: 'throughput', title: 'Throughput', yLabel: 'requests/s', format: 'number', series: throughput }));
-    drawChart(document.querySelector('#chart-errors'), merge(copy(base), { id: 'errors', title: 'Error rate', yLabel: 'failed share', format: 'percent', series: [{ name: 'error rate', color: COLORS.red, style: 'area', points: ratePts }] }));
-    drawChart(document.querySelector('#chart-latency'), merge(copy(base), {
+    var containers = ['#chart-throughput', '#chart-errors', '#chart-latency'].map(function (sel) { return document.querySelector(sel); });
+    base.width = chartWidth(containers[0]);
+    drawChart(containers[0], merge(copy(base), { id: 'throughput', title: 'Throughput', yLabel: 'requests/s', format: 'number', series: throughput }));
+    drawChart(containers[1], merge(copy(base), { id: 'errors', title: 'Error rate', yLabel: 'failed share', format: 'percent', series: [{ name: 'error rate', color: COLORS.red, style: 'area', points: ratePts }] }));
+    drawChart(containers[2], merge(copy(base), {
       id: 'latency', title: 'Latency p50 / p99', yLabel: 'latency (ms)', format: 'ms',
       series: [{ name: 'p50', color: COLORS.blue, style: 'line', points: p50Pts }, { name: 'p99', color: COLORS.purple, style: 'line', points: p99Pts }]
     }));
