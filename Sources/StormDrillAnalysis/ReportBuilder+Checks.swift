@@ -61,11 +61,12 @@ extension ReportBuilder {
 
         let thresholds = ThresholdEvaluation.effectiveThresholds(plan.checks, isOpen: plan.isOpenModel)
         if !thresholds.isEmpty {
-            checks.thresholds = ThresholdEvaluation(
+            var evaluation = ThresholdEvaluation(
                 timeline: result.timeline, bucketMs: Double(DrillResult.bucketNanoseconds) / 1e6,
                 faults: windows, loadEndMs: loadEndMs, recovery: recovery, audit: checks.audit,
-                capacity: checks.capacity, forecast: plan.checks.forecast, phases: context.phaseWindows
-            ).evaluate(thresholds)
+                capacity: checks.capacity, forecast: plan.checks.forecast, phases: context.phaseWindows)
+            evaluation.announcementsMs = (context.gameDayRecords ?? []).filter { $0.type == .announcement }.map(\.atMs)
+            checks.thresholds = evaluation.evaluate(thresholds)
         }
         return checks
     }

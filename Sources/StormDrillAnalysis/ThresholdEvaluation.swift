@@ -19,6 +19,8 @@ public struct ThresholdEvaluation {
     public var forecast: Forecast?
     /// Realised game-day phase windows, ms from the drill start (end nil: to the end of the load).
     public var phases: [(name: String, startMs: Double, endMs: Double?)]
+    /// When the facilitator made announcements, ms (a game day's).
+    public var announcementsMs: [Double] = []
 
     public init(
         timeline: [TimelineBucket], bucketMs: Double,
@@ -92,6 +94,8 @@ public struct ThresholdEvaluation {
             return phaseMetric(t.metric, ranges)
         case .timeToImpact, .impactDuration, .timeToRecover, .timeToNotice, .timeToClear:
             return faultMetric(t)
+        case .timeToAnnounce:
+            return announceMetric(t)
         case .mttr:
             guard let recovery, recovery.baseline != nil else {
                 return .missing("not measured: no healthy baseline to compare with", passes: false)
@@ -250,6 +254,24 @@ public struct ThresholdEvaluation {
             if let v { worst = max(worst, v) }
         }
         if worst == -.infinity { return .missing("no impact", passes: true) }
+        return .value(worst)
+    }
+
+    /// Fault start to the first announcement in its window (the worst over the faults that ran).
+    func announceMetric(_ t: Threshold) -> Measured {
+        let ran = faults.filter(\.ran)
+        var chosen = ran
+        if case .fault(let name) = t.during { chosen = ran.filter { $0.name == name } }
+        guard !chosen.isEmpty else { return .missing("not measured: the fault did not run", passes: false) }
+        var worst = -Double.infinity
+        for f in chosen {
+            let nextStart = ran.map(\.startMs).filter { $0 > f.startMs }.min() ?? .infinity
+            let windowEnd = min(nextStart, (f.endMs ?? loadEndMs) + GameDayAnalysis.attributionMs)
+            guard let first = announcementsMs.sorted().first(where: { $0 >= f.startMs && $0 < windowEnd }) else {
+                return .missing("no announcement during \(f.name)", passes: false)
+            }
+            worst = max(worst, first - f.startMs)
+        }
         return .value(worst)
     }
 

@@ -26,6 +26,8 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
     case errorRate, throughput
     case timeToImpact, impactDuration, timeToRecover, mttr
     case timeToNotice, timeToClear
+    /// A game day's: fault start to the facilitator's first announcement.
+    case timeToAnnounce
     case lostOrders, duplicateOrders, compensationRate
     case capacity
 
@@ -34,7 +36,7 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
     public var unit: Unit {
         switch self {
         case .p50, .p90, .p95, .p99, .p999, .timeToImpact, .impactDuration, .timeToRecover, .mttr, .timeToNotice,
-            .timeToClear:
+            .timeToClear, .timeToAnnounce:
             .duration
         case .errorRate, .compensationRate: .share
         case .lostOrders, .duplicateOrders: .count
@@ -58,7 +60,7 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
     public var phaseScoped: PhaseScope {
         switch self {
         case .p50, .p90, .p95, .p99, .p999, .errorRate, .throughput: .anyPhase
-        case .timeToImpact, .impactDuration, .timeToRecover, .timeToNotice, .timeToClear: .faults
+        case .timeToImpact, .impactDuration, .timeToRecover, .timeToNotice, .timeToClear, .timeToAnnounce: .faults
         case .mttr, .lostOrders, .duplicateOrders, .compensationRate, .capacity: .wholeOnly
         }
     }

@@ -145,6 +145,10 @@ extension PlanDecoder {
                         m["metric"]!, p + [.key("metric")],
                         "compensationRate needs an \"audit\" with a \"compensation\" condition")
                 }
+            case .timeToAnnounce:
+                if context.phases.isEmpty {
+                    report(m["metric"]!, p + [.key("metric")], "timeToAnnounce needs a \"gameDay\" (announcements are made there)")
+                }
             case .timeToNotice, .timeToClear:
                 if !hasProbes { report(m["metric"]!, p + [.key("metric")], "\(metric.rawValue) needs \"probes\"") }
             case .timeToImpact, .impactDuration, .timeToRecover:

@@ -94,8 +94,16 @@
     document.querySelectorAll('#skip-list button.skip').forEach(function (b) { b.disabled = !can; });
   }
 
+  var runbookKey = null;
+
   function renderRunbook(m) {
     var body = $('runbook');
+    // Rebuilt only when something it shows changed (not on every tick), so a selection in it survives.
+    var key = JSON.stringify([m.phase && m.phase.index, m.held, m.hold && m.hold.phase, m.phases.map(function (p) {
+      return [p.name, p.atMs, Live.clock(Math.max(Live.plannedDrillMs(m, p.scenarioMs), m.atMs))];
+    })]);
+    if (key === runbookKey) { return; }
+    runbookKey = key;
     clear(body);
     if (!m.phases.length) {
       body.appendChild(h('tr', {}, h('td', { className: 'note', attrs: { colspan: 3 }, text: m.gameDay ? 'No phases.' : 'This drill has no game day.' })));
@@ -185,8 +193,17 @@
     }
   }
 
+  function renderPhaseExtras(m) {
+    var p = m.phase;
+    show('phase-hypothesis-line', !!(p && p.hypothesis));
+    setText('phase-hypothesis', p && p.hypothesis ? p.hypothesis : '');
+    show('phase-poll-line', !!(p && p.poll));
+    setText('phase-poll', p && p.poll ? p.poll : '');
+  }
+
   function renderAll(m, what) {
     Live.renderShared(m, what);
+    renderPhaseExtras(m);
     if (what === 'all' || what === 'phase' || what === 'hold' || what === 'tick' || what === 'end') { renderRunbook(m); }
     if (what === 'all' || what === 'fault' || what === 'end') { renderFaults(m); }
     if (what === 'all' || what === 'note') { renderNotes(m); }
