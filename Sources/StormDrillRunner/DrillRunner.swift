@@ -229,6 +229,9 @@ final class RunControl: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
+    /// The reason a halted drill gives.
+    static let haltReason = "halted by the facilitator"
+
     var signal: StopSignal? { state.withLockedValue { $0.signal } }
     var outcome: DrillOutcome? { state.withLockedValue { $0.outcome } }
     var problems: [String] { state.withLockedValue { $0.problems } }
@@ -301,8 +304,8 @@ final class RunControl: Sendable {
         state.withLockedValue { s -> Bool in
             let first = s.stopReason == nil && s.signal == nil
             if first {
-                s.stopReason = "halted by the facilitator"
-                s.problems.append("halted by the facilitator")
+                s.stopReason = RunControl.haltReason
+                s.problems.append(RunControl.haltReason)
             }
             s.stopRequested = true
             return first

@@ -353,6 +353,9 @@ struct DrillService: Service {
         let exitCode: Int32
         if let signal {
             exitCode = signal.exitCode
+        } else if control.stopReason == RunControl.haltReason {
+            // The facilitator stopped it: a failed rehearsal whatever else the figures say.
+            exitCode = 1
         } else {
             switch report.verdict {
             case .pass: exitCode = 0

@@ -230,6 +230,13 @@ actor FaultController {
                 try await proxies?.setEnabled(dependency, true)
                 records[i].actualEndMs = offsetMs()
                 records[i].rollback = "proxy enabled"
+                // The dependency must answer through its proxy again: a rollback that did not take is a finding.
+                if let up = await proxies?.verifyUp(dependency) {
+                    records[i].rollback = String(
+                        ((up.verified ? "proxy enabled, answers again: " : "proxy enabled but not answering: ")
+                            + up.evidence).prefix(300))
+                    if !up.verified { records[i].error = String("rollback not verified: \(up.evidence)".prefix(300)) }
+                }
             } catch {
                 rollbackFailed(i, "\(error)")
             }

@@ -40,6 +40,11 @@ struct FaultProxyBackend: ProxyFaultBackend {
         return FaultVerification(verified: r.verified, evidence: r.evidence)
     }
 
+    func verifyUp(_ dependency: String) async -> FaultVerification {
+        let r = await registry.verifyUp(proxy: dependency)
+        return FaultVerification(verified: r.verified, evidence: r.evidence)
+    }
+
     func verifyToxic(_ dependency: String, name: String, _ spec: ToxicSpec) async -> FaultVerification {
         let r = await registry.verify(proxy: dependency, toxic: name)
         return FaultVerification(verified: r.verified, evidence: r.evidence)

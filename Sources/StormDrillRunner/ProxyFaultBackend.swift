@@ -22,6 +22,8 @@ protocol ProxyFaultBackend: Sendable {
     func removeToxic(_ dependency: String, name: String) async throws
     /// Checks that a disabled proxy refuses connections.
     func verifyDown(_ dependency: String) async -> FaultVerification
+    /// Checks that an enabled proxy passes traffic again (after a `down` is rolled back).
+    func verifyUp(_ dependency: String) async -> FaultVerification
     /// Checks that a toxic acts on a probe connection or request.
     func verifyToxic(_ dependency: String, name: String, _ spec: ToxicSpec) async -> FaultVerification
     /// Stops every proxy.
