@@ -44,8 +44,11 @@ public final class GameDayJournal: Sendable {
         guard fd >= 0 else { throw WriteError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         self.fd = fd
         // The file's own directory entry must survive a crash too.
-        let dir = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString)
-            .deletingLastPathComponent, O_RDONLY)
+        let dir = open(
+            (path as NSString).deletingLastPathComponent.isEmpty
+                ? "."
+                : (path as NSString)
+                    .deletingLastPathComponent, O_RDONLY)
         if dir >= 0 {
             fsync(dir)
             Glibc.close(dir)

@@ -128,6 +128,7 @@ public final class LiveSession: Sendable {
     private struct State {
         var status = Status.starting
         var joinURL: String?
+        var appURL: String?
         var ticks: [LiveValue] = []
         var totals: LiveValue = ["sent": 0, "ok": 0, "errors": 0, "dropped": 0]
         var phaseStarts: [Int: (atMs: Double, scenarioMs: Double)] = [:]
@@ -158,7 +159,7 @@ public final class LiveSession: Sendable {
         self.now = now
         state = Mutex(
             State(
-                faults: configuration.faults.map { FaultEntry(definition: $0) },
+                appURL: configuration.appURL, faults: configuration.faults.map { FaultEntry(definition: $0) },
                 participants: ParticipantRegistry(maxParticipants: configuration.maxParticipants)))
     }
 
@@ -175,6 +176,13 @@ public final class LiveSession: Sendable {
     }
 
     public var joinURL: String? { state.withLock { $0.joinURL } }
+
+    /// The ordering app's address when the plan names none: the embedded target's own page, once it listens.
+    public func setDefaultAppURL(_ url: String) {
+        state.withLock { s in if s.appURL == nil { s.appURL = url } }
+    }
+
+    public var appURL: String? { state.withLock { $0.appURL } }
 
     /// Every record so far, in the order they were made durable.
     public var records: [GameDayRecord] { state.withLock { $0.records } }
@@ -227,7 +235,9 @@ public final class LiveSession: Sendable {
         ]
         let participants = state.withLock { s -> Int in
             s.ticks.append(value)
-            if s.ticks.count > configuration.tickHistory { s.ticks.removeFirst(s.ticks.count - configuration.tickHistory) }
+            if s.ticks.count > configuration.tickHistory {
+                s.ticks.removeFirst(s.ticks.count - configuration.tickHistory)
+            }
             s.totals = totals
             return s.participants.count
         }
@@ -420,8 +430,10 @@ public final class LiveSession: Sendable {
         let count = participantCount
         publish(
             "join",
-            ["participant": .string(id), "nickname": LiveValue(nickname), "atMs": .ms(at.atMs),
-             "participants": .number(Double(count))])
+            [
+                "participant": .string(id), "nickname": LiveValue(nickname), "atMs": .ms(at.atMs),
+                "participants": .number(Double(count)),
+            ])
         return .json(201, ["participant": LiveValue.string(id), "nickname": LiveValue(nickname)])
     }
 
@@ -444,7 +456,9 @@ public final class LiveSession: Sendable {
         }
         var orderId: String?
         if let raw = object["orderId"], !(raw is NSNull) {
-            guard let s = raw as? String, s.count <= 64 else { return .error(400, "orderId must be a string of at most 64") }
+            guard let s = raw as? String, s.count <= 64 else {
+                return .error(400, "orderId must be a string of at most 64")
+            }
             orderId = LiveSession.clean(s)
         }
         let at = stamp()
@@ -551,7 +565,8 @@ public final class LiveSession: Sendable {
                 return .error(400, "text must be at most \(LiveSession.maximumNoteText) characters")
             }
             let at = stamp()
-            var r = GameDayRecord(type: action == .note ? .note : .announcement, atMs: at.atMs, scenarioMs: at.scenarioMs)
+            var r = GameDayRecord(
+                type: action == .note ? .note : .announcement, atMs: at.atMs, scenarioMs: at.scenarioMs)
             r.text = text
             do {
                 try await record(r)
@@ -600,7 +615,8 @@ public final class LiveSession: Sendable {
             }
             let next = (s.currentPhase.map { $0 + 1 } ?? 0)
             let nextPhase: LiveValue =
-                definition.map { d in next < d.phases.count ? phaseValue(next, atMs: nil, scenarioMs: nil) : nil } ?? nil
+                definition.map { d in next < d.phases.count ? phaseValue(next, atMs: nil, scenarioMs: nil) : nil }
+                ?? nil
             let shift = at.atMs - at.scenarioMs
             return [
                 "plan": .string(configuration.plan), "title": .string(configuration.title),
@@ -617,7 +633,7 @@ public final class LiveSession: Sendable {
                 ],
                 "feedback": .array(s.feedback), "polls": .array(s.polls.map { pollValue($0, atMs: nil) }),
                 "notes": .array(s.notes), "announcements": .array(s.announcements),
-                "appURL": LiveValue(configuration.appURL), "joinURL": LiveValue(s.joinURL),
+                "appURL": LiveValue(s.appURL), "joinURL": LiveValue(s.joinURL),
                 "maxParticipants": .number(Double(configuration.maxParticipants)),
                 "lastEventId": .number(Double(lastEventId)),
             ]

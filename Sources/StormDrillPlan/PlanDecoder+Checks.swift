@@ -100,7 +100,8 @@ extension PlanDecoder {
             }
             var during = fixedPhase.map { DrillPhase.phase($0) } ?? .whole
             if fixedPhase != nil, let d = m["during"] {
-                report(d, p + [.key("during")], "a phase's thresholds are measured over the phase: leave \"during\" out")
+                report(
+                    d, p + [.key("during")], "a phase's thresholds are measured over the phase: leave \"during\" out")
             } else if let d = m["during"], let s = string(d, p + [.key("during")]) {
                 if let phase = phase(s, faults: faults, phases: context.phases) {
                     during = phase
@@ -147,7 +148,9 @@ extension PlanDecoder {
                 }
             case .timeToAnnounce:
                 if context.phases.isEmpty {
-                    report(m["metric"]!, p + [.key("metric")], "timeToAnnounce needs a \"gameDay\" (announcements are made there)")
+                    report(
+                        m["metric"]!, p + [.key("metric")],
+                        "timeToAnnounce needs a \"gameDay\" (announcements are made there)")
                 }
             case .timeToNotice, .timeToClear:
                 if !hasProbes { report(m["metric"]!, p + [.key("metric")], "\(metric.rawValue) needs \"probes\"") }

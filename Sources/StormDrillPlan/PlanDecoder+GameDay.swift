@@ -22,7 +22,9 @@ extension PlanDecoder {
                 ])
         else { return (nil, []) }
         let title = m["title"].flatMap { string($0, path + [.key("title")]) }
-        if let title, title.count > 200 { report(m["title"]!, path + [.key("title")], "must be at most 200 characters") }
+        if let title, title.count > 200 {
+            report(m["title"]!, path + [.key("title")], "must be at most 200 characters")
+        }
         var appURL: String?
         if let a = m["appURL"], let text = string(a, path + [.key("appURL")]),
             let resolved = staticText(text, a, path + [.key("appURL")])
@@ -88,7 +90,8 @@ extension PlanDecoder {
             let m = object(
                 node, path, allowed: PlanDecoder.gameDayPhaseKeys, required: ["name", "at"],
                 elsewhere: [
-                    "start": "a phase begins at \"at\"", "hold": "a phase that waits for the facilitator has"
+                    "start": "a phase begins at \"at\"",
+                    "hold": "a phase that waits for the facilitator has"
                         + " \"gate\": true", "question": "a phase's question is its \"poll\"",
                     "description": "tell participants what to do in \"brief\"",
                     "expected": "write \"expect\"", "duration": "a phase lasts until the next one begins",

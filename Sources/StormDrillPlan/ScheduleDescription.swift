@@ -43,10 +43,15 @@ public enum ScheduleDescription {
             }
         }
         if let g = plan.gameDay {
-            lines.insert("game day \"\(g.title)\": \(g.phases.count) phase(s), times below on the scenario clock", at: 1)
+            lines.insert(
+                "game day \"\(g.title)\": \(g.phases.count) phase(s), times below on the scenario clock", at: 1)
             for p in g.phases {
                 // A gate comes before whatever else is planned at its time: that waits for the release.
-                events.append((p.at, p.gate ? -2 : 0, "phase  \(p.name)" + (p.gate ? ": GATE, holds until the facilitator continues" : "")))
+                events.append(
+                    (
+                        p.at, p.gate ? -2 : 0,
+                        "phase  \(p.name)" + (p.gate ? ": GATE, holds until the facilitator continues" : "")
+                    ))
             }
         }
         for a in plan.abortWhen {

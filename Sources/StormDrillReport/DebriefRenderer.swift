@@ -11,11 +11,14 @@ public enum DebriefRenderer {
     public static func render(_ report: DrillReport) -> String? {
         guard let g = report.gameDay else { return nil }
         var out = "# Debrief: \(md(g.title))\n\n"
-        out += "_Draft post-incident review of the game day of \(report.startedAt.prefix(10)) (plan `\(report.plan.name)`, "
-        out += "drill \(report.status.rawValue), verdict \(report.verdict.rawValue)). Written by StormDrill from report.json "
+        out +=
+            "_Draft post-incident review of the game day of \(report.startedAt.prefix(10)) (plan `\(report.plan.name)`, "
+        out +=
+            "drill \(report.status.rawValue), verdict \(report.verdict.rawValue)). Written by StormDrill from report.json "
         out += "and gameday.jsonl; edit it with the room._\n\n"
         if g.rebuiltFromJournal {
-            out += "> The driver stopped before it wrote its report: this draft was rebuilt from the game-day journal alone, "
+            out +=
+                "> The driver stopped before it wrote its report: this draft was rebuilt from the game-day journal alone, "
             out += "so what participants did is complete but measured figures are missing.\n\n"
         }
         if let interruption = report.interruption { out += "> The drill ended early: \(md(interruption)).\n\n" }
@@ -64,11 +67,13 @@ public enum DebriefRenderer {
             }
             let reports = f.feedback.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             out += "| \(md(f.fault)) | \(impact) | \(f.timeToFirstReportMs.map(duration) ?? "none")"
-            out += " | \(f.timeToFirstNoticeMs.map(duration) ?? "none") | \(f.timeToAnnounceMs.map(duration) ?? "never")"
+            out +=
+                " | \(f.timeToFirstNoticeMs.map(duration) ?? "none") | \(f.timeToAnnounceMs.map(duration) ?? "never")"
             out += " | \(measured) | \(f.perceivedRecoveryMs.map(duration) ?? "no trouble reported")"
             out += " | \(reports.isEmpty ? "none" : reports) |\n"
         }
-        out += "\nFirst report and first notice: from the fault's start. Recoveries: from the fault's end (perceived: the last"
+        out +=
+            "\nFirst report and first notice: from the fault's start. Recoveries: from the fault's end (perceived: the last"
         out += " slow, error or stuck report in its window). Definitions: docs/report-format.md, \"Game day\".\n"
 
         // Hypotheses.
@@ -87,7 +92,8 @@ public enum DebriefRenderer {
             out += "\n## Polls\n\n"
             for (phase, poll) in polls {
                 out += "- \(md(poll.question)) (after \(md(phase))): "
-                out += poll.openedAtMs == nil
+                out +=
+                    poll.openedAtMs == nil
                     ? "never asked\n" : "\(poll.yes) yes, \(poll.no) no, \(poll.unsure) not sure\n"
             }
         }
@@ -114,7 +120,8 @@ public enum DebriefRenderer {
         } else {
             for c in comments {
                 let who = c.nickname.map(md) ?? "anonymous"
-                out += "- \(clock(c.atMs)) \(who) (\(c.kind)\(c.faults.isEmpty ? "" : ", during \(c.faults.joined(separator: ", "))")):"
+                out +=
+                    "- \(clock(c.atMs)) \(who) (\(c.kind)\(c.faults.isEmpty ? "" : ", during \(c.faults.joined(separator: ", "))")):"
                 out += " \u{201C}\(md(c.text ?? ""))\u{201D}\n"
             }
         }
@@ -171,16 +178,22 @@ public enum DebriefRenderer {
         var out: [String] = []
         for f in g.faults where f.startMs != nil {
             if f.timeToFirstReportMs == nil && f.participants.active > 0 {
-                out.append("Nobody reported trouble during **\(f.fault)**: was it invisible from the app, or did people stop looking?")
+                out.append(
+                    "Nobody reported trouble during **\(f.fault)**: was it invisible from the app, or did people stop looking?"
+                )
             }
             if f.measuredImpact == true && f.timeToFirstNoticeMs == nil && f.participants.joined > 0 {
-                out.append("The target was measurably hurt by **\(f.fault)**, but no participant reported seeing a notice: did the incident notice show?")
+                out.append(
+                    "The target was measurably hurt by **\(f.fault)**, but no participant reported seeing a notice: did the incident notice show?"
+                )
             }
             if f.timeToAnnounceMs == nil && f.participants.joined > 0 {
                 out.append("No announcement was made during **\(f.fault)**: who owns telling people, and how soon?")
             }
             if let p = f.perceivedRecoveryMs, let m = f.measuredRecoveryMs, p > m + 30_000 {
-                out.append("People still reported trouble \(duration(p)) after **\(f.fault)** ended, though the target recovered in \(duration(m)): what did they still see?")
+                out.append(
+                    "People still reported trouble \(duration(p)) after **\(f.fault)** ended, though the target recovered in \(duration(m)): what did they still see?"
+                )
             }
             if f.measuredRecovered == false {
                 out.append("**\(f.fault)**: the target had not recovered when the drill ended.")
@@ -194,12 +207,18 @@ public enum DebriefRenderer {
         }
         let unmatched = g.outsideFaults.count - g.outsideFaults.matched
         if unmatched > 0 {
-            out.append("\(unmatched) report\(unmatched == 1 ? "" : "s") of trouble came while no fault was in force and the measurements saw nothing: what did those participants see?")
+            out.append(
+                "\(unmatched) report\(unmatched == 1 ? "" : "s") of trouble came while no fault was in force and the measurements saw nothing: what did those participants see?"
+            )
         }
         if g.outsideFaults.matched > 0 {
-            out.append("\(g.outsideFaults.matched) report\(g.outsideFaults.matched == 1 ? "" : "s") fell in an unplanned incident: what caused it?")
+            out.append(
+                "\(g.outsideFaults.matched) report\(g.outsideFaults.matched == 1 ? "" : "s") fell in an unplanned incident: what caused it?"
+            )
         }
-        if g.haltedAtMs != nil { out.append("The drill was halted: what made the facilitator pull the lever, and was it right?") }
+        if g.haltedAtMs != nil {
+            out.append("The drill was halted: what made the facilitator pull the lever, and was it right?")
+        }
         return out
     }
 

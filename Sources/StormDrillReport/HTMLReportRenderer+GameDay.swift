@@ -42,7 +42,8 @@ extension HTMLReportRenderer.Page {
         guard let g = report.gameDay else { return }
         open("game-day", "Game day: \(g.title)")
         var intro = "\(g.participants.joined) participant\(g.participants.joined == 1 ? "" : "s") joined,"
-        intro += " \(g.participants.active) sent something; \(g.feedback.count) report\(g.feedback.count == 1 ? "" : "s")."
+        intro +=
+            " \(g.participants.active) sent something; \(g.feedback.count) report\(g.feedback.count == 1 ? "" : "s")."
         if g.haltedAtMs != nil { intro += " Halted by the facilitator at \(offset(g.haltedAtMs))." }
         if g.rebuiltFromJournal {
             intro += " Rebuilt from the game-day journal after the driver stopped: measured figures are missing."
@@ -59,12 +60,15 @@ extension HTMLReportRenderer.Page {
             let reports = counts(p.feedback)
             var poll = "—"
             if let q = p.poll {
-                poll = "\(h(q.question))<br>" + small(
-                    q.openedAtMs == nil ? "never asked" : "\(q.yes) yes · \(q.no) no · \(q.unsure) not sure")
+                poll =
+                    "\(h(q.question))<br>"
+                    + small(
+                        q.openedAtMs == nil ? "never asked" : "\(q.yes) yes · \(q.no) no · \(q.unsure) not sure")
             }
             return HTMLReportRenderer.Row(
                 cells: [
-                    name, h(planned), actual, h(p.brief) + (p.expect.isEmpty ? "" : "<br>" + small("expect: \(p.expect)")),
+                    name, h(planned), actual,
+                    h(p.brief) + (p.expect.isEmpty ? "" : "<br>" + small("expect: \(p.expect)")),
                     "\(p.participants.active)/\(p.participants.joined)", reports, poll,
                 ])
         }
@@ -78,7 +82,9 @@ extension HTMLReportRenderer.Page {
             out += "<h3>Measured and perceived</h3>\n"
             let rows = g.faults.map { f -> HTMLReportRenderer.Row in
                 let none = "—"
-                var window = f.startMs == nil ? (f.skippedByFacilitator ? "skipped by the facilitator" : f.outcome)
+                var window =
+                    f.startMs == nil
+                    ? (f.skippedByFacilitator ? "skipped by the facilitator" : f.outcome)
                     : "\(offset(f.startMs))–\(f.endMs.map(offset) ?? "end")"
                 window = h(window) + "<br>" + small("planned \(offset(f.plannedScenarioStartMs)) (scenario)")
                 let measured: String
@@ -92,7 +98,8 @@ extension HTMLReportRenderer.Page {
                     measured = offset(f.measuredRecoveryMs)
                 }
                 let perceived = f.perceivedRecoveryMs.map { offset($0) } ?? "no trouble reported"
-                let bad = f.measuredRecovered == false || (f.perceivedRecoveryMs ?? 0) > (f.measuredRecoveryMs ?? 0) + 30_000
+                let bad =
+                    f.measuredRecovered == false || (f.perceivedRecoveryMs ?? 0) > (f.measuredRecoveryMs ?? 0) + 30_000
                 return HTMLReportRenderer.Row(
                     cells: [
                         "<strong>\(h(f.fault))</strong>", window, f.timeToFirstReportMs.map { h(offset($0)) } ?? none,
@@ -103,7 +110,8 @@ extension HTMLReportRenderer.Page {
             }
             table(
                 [
-                    HTMLReportRenderer.Column.text("Fault"), .text("Window"), .number("First report"), .number("First notice report"),
+                    HTMLReportRenderer.Column.text("Fault"), .text("Window"), .number("First report"),
+                    .number("First notice report"),
                     .number("Announced"), .number("Measured recovery"), .number("Perceived recovery"),
                     .text("Reports"), .number("Active/joined"),
                 ], rows, class: "game-day-faults")
@@ -131,8 +139,9 @@ extension HTMLReportRenderer.Page {
 
         if !g.outsideFaults.items.isEmpty {
             paragraph(
-                h("\(g.outsideFaults.count) report(s) of trouble while no fault was in force; \(g.outsideFaults.matched)"
-                    + " fell in an unplanned incident."), class: "note")
+                h(
+                    "\(g.outsideFaults.count) report(s) of trouble while no fault was in force; \(g.outsideFaults.matched)"
+                        + " fell in an unplanned incident."), class: "note")
         }
 
         let log: [(Double, String)] =
@@ -156,7 +165,8 @@ extension HTMLReportRenderer.Page {
             }
             table(
                 [
-                    HTMLReportRenderer.Column.number("At"), .text("Who"), .text("Kind"), .text("Said"), .text("Order"), .text("Phase"),
+                    HTMLReportRenderer.Column.number("At"), .text("Who"), .text("Kind"), .text("Said"), .text("Order"),
+                    .text("Phase"),
                     .text("Faults in force"),
                 ], rows)
             if g.feedback.count > 300 { paragraph(h("The latest 300 of \(g.feedback.count) reports."), class: "note") }

@@ -139,8 +139,9 @@ public enum MarkdownSummaryRenderer {
             }
             for h in g.hypotheses {
                 out.append("")
-                out.append("- hypothesis \(h.outcome == "held" ? "held" : h.outcome == "failed" ? "**FAILED**" : "not measured"):"
-                    + " \(escape(h.hypothesis))")
+                out.append(
+                    "- hypothesis \(h.outcome == "held" ? "held" : h.outcome == "failed" ? "**FAILED**" : "not measured"):"
+                        + " \(escape(h.hypothesis))")
             }
         }
         out.append("")

@@ -605,11 +605,13 @@ extension SVGChart {
                     guard x1 > x0 else { continue }
                     let fill = i % 2 == 0 ? "#dfe6f0" : "#eef1f5"
                     out += "<rect class=\"ribbon-segment\" x=\"\(n(x0))\" y=\"\(n(ribbonTop))\" width=\"\(n(x1 - x0))\""
-                    out += " height=\"\(n(ribbonHeight - 2))\" fill=\"\(fill)\" stroke=\"#b7c0cc\" stroke-width=\"0.5\">"
+                    out +=
+                        " height=\"\(n(ribbonHeight - 2))\" fill=\"\(fill)\" stroke=\"#b7c0cc\" stroke-width=\"0.5\">"
                     out += "<title>\(esc(seg.detail ?? seg.label))</title></rect>\n"
                     let room = Int((x1 - x0 - 6) / glyphWidth)
                     if room >= 3 {
-                        out += "<text class=\"ribbon-label\" x=\"\(n(x0 + 3))\" y=\"\(n(ribbonTop + 10))\" font-size=\"10\""
+                        out +=
+                            "<text class=\"ribbon-label\" x=\"\(n(x0 + 3))\" y=\"\(n(ribbonTop + 10))\" font-size=\"10\""
                         out += " fill=\"#30353b\">\(esc(truncated(seg.label, room)))</text>\n"
                     }
                 }
@@ -680,8 +682,10 @@ extension SVGChart {
                 for e in chart.events where e.x.isFinite {
                     let x = X(e.x)
                     guard x >= left - 0.5, x <= right + 0.5 else { continue }
-                    out += "<circle class=\"event-dot \(esc(e.kind))\" cx=\"\(n(x))\" cy=\"\(n(plotBottom - 6))\" r=\"4\""
-                    out += " fill=\"\(esc(e.color))\" stroke=\"#ffffff\" stroke-width=\"1\"><title>\(esc(e.detail))</title>"
+                    out +=
+                        "<circle class=\"event-dot \(esc(e.kind))\" cx=\"\(n(x))\" cy=\"\(n(plotBottom - 6))\" r=\"4\""
+                    out +=
+                        " fill=\"\(esc(e.color))\" stroke=\"#ffffff\" stroke-width=\"1\"><title>\(esc(e.detail))</title>"
                     out += "</circle>\n"
                 }
                 out += "</g>\n"
@@ -810,12 +814,17 @@ extension SVGChart {
                 let neutral = Set(chart.bands.filter { $0.style == .neutral }.map(\.label))
                 let text =
                     style == .fault
-                    ? "fault window" : style == .incident ? "unplanned incident" : neutral.count == 1 ? neutral.first! : "window"
+                    ? "fault window"
+                    : style == .incident ? "unplanned incident" : neutral.count == 1 ? neutral.first! : "window"
                 items.append(
                     LegendItem(
                         text: text, swatch: .box(Self.bandColor(style), opacity: 0.3, dashed: style == .incident)))
             }
-            if !chart.events.isEmpty { items.append(LegendItem(text: "participants' reports", swatch: .box(SVGChart.orange, opacity: 0.9, dashed: false))) }
+            if !chart.events.isEmpty {
+                items.append(
+                    LegendItem(
+                        text: "participants' reports", swatch: .box(SVGChart.orange, opacity: 0.9, dashed: false)))
+            }
             return items
         }
 

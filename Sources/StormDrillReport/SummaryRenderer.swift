@@ -85,7 +85,8 @@ public enum SummaryRenderer {
         }
         if let g = r.gameDay {
             row(
-                "game day", "\(g.participants.joined) joined, \(g.participants.active) active, \(g.feedback.count) reports,"
+                "game day",
+                "\(g.participants.joined) joined, \(g.participants.active) active, \(g.feedback.count) reports,"
                     + " \(g.holds.count) hold\(g.holds.count == 1 ? "" : "s"), \(g.actionItems.count) action items")
             for f in g.faults where f.startMs != nil {
                 row("felt \(f.fault)", MarkdownSummaryRenderer.perceivedText(f))

@@ -23,6 +23,12 @@ final class DrillClock: Sendable {
         state = Mutex(State(clock: clock))
     }
 
+    /// A duration in nanoseconds (clamped to Int64).
+    static func nanoseconds(_ d: Duration) -> Int64 {
+        let (s, atto) = d.components
+        return s > Int64.max / 1_000_000_000 ? .max : s * 1_000_000_000 + atto / 1_000_000_000
+    }
+
     /// Nanoseconds since the drill start (negative before it).
     func now() -> Int64 {
         (NIODeadline.now() - start).nanoseconds

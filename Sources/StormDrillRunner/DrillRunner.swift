@@ -60,6 +60,8 @@ public struct DrillRunner: Sendable {
         public var live: LiveOptions?
         /// Called once the live view listens, before the load starts: its links and the facilitator's token.
         public var onLive: (@Sendable (LiveInfo) -> Void)?
+        /// A game day's gates continue by themselves this long after they hold (unattended rehearsals, CI).
+        public var autoContinue: Duration?
 
         public init(
             outDirectory: String = "reports", eventLoops: Int = System.coreCount, stopGrace: TimeAmount = .seconds(5),

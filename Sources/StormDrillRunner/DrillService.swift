@@ -132,13 +132,15 @@ struct DrillService: Service {
                 control.recordProblem(failure.description)
                 await engine.shutdown()
                 await teardown()
-                await finishAndRecord(result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
+                await finishAndRecord(
+                    result: DrillResult(), targetURL: url.description, reportDirectory: reportDirectory)
                 return
             case .success(let info):
                 runner.options.onLive?(info)
             }
         }
         let session = live?.session
+        if case .embedded = plan.target.endpoint { session?.setDefaultAppURL(url.description + "/") }
         let controller = FaultController(
             plan: plan, proxies: proxies, target: supervisor, journal: runner.options.journal,
             reportDirectory: reportDirectory ?? "",
@@ -162,7 +164,7 @@ struct DrillService: Service {
         if let live {
             let c = GameDayCoordinator(
                 plan: plan, clock: clock, session: live.session, faults: controller, control: control,
-                stopGrace: runner.options.stopGrace)
+                stopGrace: runner.options.stopGrace, autoContinue: runner.options.autoContinue)
             live.session.attach(control: c)
             coordinator = c
         }

@@ -95,7 +95,8 @@ actor FaultController {
         release()
         for i in pending where records[i].outcome == .skipped {
             await onTransition(
-                FaultTransition(name: plan.faults[i].name, state: .skipped, atMs: offsetMs(), reason: "the drill stopped first"))
+                FaultTransition(
+                    name: plan.faults[i].name, state: .skipped, atMs: offsetMs(), reason: "the drill stopped first"))
         }
         for wait in restartWaits { wait.cancel() }
         for wait in restartWaits { await wait.value }
@@ -121,11 +122,13 @@ actor FaultController {
         release()
         guard done else {
             let phase = schedule.phases[i]
-            return .notPending(phase == .active ? "it is in force" : phase == .skipped ? "it was skipped" : "it is over")
+            return .notPending(
+                phase == .active ? "it is in force" : phase == .skipped ? "it was skipped" : "it is over")
         }
         records[i].outcome = .skipped
         records[i].skipReason = "\(reason) at \(SummaryRenderer.seconds(offsetMs() / 1000))"
-        await onTransition(FaultTransition(name: name, state: .skipped, atMs: offsetMs(), reason: records[i].skipReason))
+        await onTransition(
+            FaultTransition(name: name, state: .skipped, atMs: offsetMs(), reason: records[i].skipReason))
         return .skipped
     }
 

@@ -16,6 +16,9 @@ actor GameDayCoordinator: LiveDrillControl {
     let faults: FaultController
     let control: RunControl
     let stopGrace: TimeAmount
+    /// Press Continue by itself this long after a gate holds (and end the last poll's wait as soon): unattended
+    /// rehearsals of a game day, and tests. Nil: only the facilitator continues.
+    let autoContinue: Duration?
 
     /// Holds (by number) whose start the session has been told of.
     private var announced = Set<Int>()
@@ -25,7 +28,7 @@ actor GameDayCoordinator: LiveDrillControl {
 
     init(
         plan: Plan, clock: DrillClock, session: LiveSession, faults: FaultController, control: RunControl,
-        stopGrace: TimeAmount
+        stopGrace: TimeAmount, autoContinue: Duration? = nil
     ) {
         self.plan = plan
         self.clock = clock
@@ -33,6 +36,7 @@ actor GameDayCoordinator: LiveDrillControl {
         self.faults = faults
         self.control = control
         self.stopGrace = stopGrace
+        self.autoContinue = autoContinue
     }
 
     private var loadScenario: Int64 { plan.loadDuration.nanoseconds }
@@ -51,6 +55,10 @@ actor GameDayCoordinator: LiveDrillControl {
                     try await clock.sleep(untilHoldAt: at)
                     announceGateIfReached()
                     await announcePending()
+                    if let autoContinue {
+                        try await Task.sleep(for: autoContinue)
+                        _ = await continueDrill()
+                    }
                 }
                 try await clock.sleep(untilScenario: at)
                 let begun = clock.scenario.drillTime(ofScenario: at) ?? clock.now()
@@ -66,7 +74,10 @@ actor GameDayCoordinator: LiveDrillControl {
         // the facilitator continues.
         guard let last = gameDay.phases.indices.last, gameDay.phases[last].poll != nil else { return }
         await session.pollOpened(last)
-        let window = gameDay.pollWindow.nanoseconds
+        // Nobody joined: nobody can answer, so there is nothing to wait for.
+        let window =
+            session.participantCount == 0
+            ? 0 : min(gameDay.pollWindow.nanoseconds, autoContinue.map(DrillClock.nanoseconds) ?? .max)
         let until = clock.now() + window
         while !finalPollDone && !Task.isCancelled && clock.now() < until && !session.everyoneAnswered {
             do {
@@ -157,7 +168,11 @@ actor GameDayCoordinator: LiveDrillControl {
         else { return .error(409, "the drill is already held") }
         await announce(begun.0, number: begun.1)
         return .json(
-            200, ["atMs": LiveValue.ms(Double(begun.0.drillStart) / 1e6), "scenarioMs": .ms(Double(begun.0.scenarioAt) / 1e6)])
+            200,
+            [
+                "atMs": LiveValue.ms(Double(begun.0.drillStart) / 1e6),
+                "scenarioMs": .ms(Double(begun.0.scenarioAt) / 1e6),
+            ])
     }
 
     func haltDrill() async -> LiveAnswer {

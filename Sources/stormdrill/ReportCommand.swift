@@ -8,7 +8,8 @@ import StormDrillReport
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Re-render summary.md, report.html, junit.xml (and a game day's debrief.md) from a drill's report.json.",
+        abstract:
+            "Re-render summary.md, report.html, junit.xml (and a game day's debrief.md) from a drill's report.json.",
         discussion: """
             DIR is a run folder (reports/<stamp>-<plan>) or a report.json inside one. report.json is the source of \
             truth; only its game-day section is rebuilt, from the folder's gameday.jsonl (also after the driver was \

@@ -55,6 +55,13 @@ struct RunCommand: AsyncParsableCommand {
             valueName: "[host:]port"))
     var live: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A game day's gates continue by themselves this long after they hold (an unattended rehearsal).",
+            valueName: "duration"))
+    var autoContinue: String?
+
     func validate() throws {
         if let eventLoops, eventLoops < 1 || eventLoops > 256 {
             throw ValidationError("--event-loops must be between 1 and 256")
@@ -63,8 +70,12 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--duration-scale must be greater than 0 and at most 100")
         }
         _ = try VarOverrides.parse(vars)
+        if let autoContinue, PlanDuration(parsing: autoContinue) == nil {
+            throw ValidationError("--auto-continue needs a duration such as 0s, 10s or 2m (got \"\(autoContinue)\")")
+        }
         if let live, LiveOptions.parse(live) == nil {
-            throw ValidationError("--live needs [HOST:]PORT, such as 8600, 127.0.0.1:8600 or 0.0.0.0:8600 (got \"\(live)\")")
+            throw ValidationError(
+                "--live needs [HOST:]PORT, such as 8600, 127.0.0.1:8600 or 0.0.0.0:8600 (got \"\(live)\")")
         }
     }
 
@@ -130,6 +141,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         options.onProgress = { update in progress.show(update) }
         options.live = live.flatMap(LiveOptions.parse)
+        options.autoContinue = autoContinue.flatMap(PlanDuration.init(parsing:)).map { .nanoseconds($0.nanoseconds) }
         options.onLive = { info in
             progress.finish()
             RunCommand.announce(info)
@@ -164,7 +176,8 @@ extension RunCommand {
     static func announce(_ info: LiveInfo) {
         var text = ""
         if !info.options.isLoopback {
-            text += "stormdrill: warning: the live view listens on \(info.options.host):\(info.port), reachable from the"
+            text +=
+                "stormdrill: warning: the live view listens on \(info.options.host):\(info.port), reachable from the"
             text += " network: anyone who reaches it sees the drill and can join; facilitator actions need the token\n"
         }
         text += "live: \(info.dashboardURL)\n"

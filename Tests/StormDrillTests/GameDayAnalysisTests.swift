@@ -23,11 +23,14 @@ extension StormDrillTests {
                     hypothesis: nil, poll: nil),
             ],
             faults: [
-                .init(name: "payment-down", type: "down", on: "payment", plannedStartMs: 100_000, plannedEndMs: 160_000),
+                .init(
+                    name: "payment-down", type: "down", on: "payment", plannedStartMs: 100_000, plannedEndMs: 160_000),
                 .init(name: "never", type: "latency", on: "payment", plannedStartMs: 400_000, plannedEndMs: 420_000),
             ])
 
-        static func r(_ type: GameDayRecord.Kind, _ at: Double, _ fill: (inout GameDayRecord) -> Void = { _ in })
+        static func r(
+            _ type: GameDayRecord.Kind, _ at: Double, _ fill: (inout GameDayRecord) -> Void = { _ in }
+        )
             -> GameDayRecord
         {
             var r = GameDayRecord(type: type, atMs: at, scenarioMs: at)
@@ -35,7 +38,9 @@ extension StormDrillTests {
             return r
         }
 
-        static func feedback(_ id: Int, _ at: Double, _ who: String, _ kind: String, _ text: String? = nil)
+        static func feedback(
+            _ id: Int, _ at: Double, _ who: String, _ kind: String, _ text: String? = nil
+        )
             -> GameDayRecord
         {
             r(.feedback, at) {
@@ -50,33 +55,59 @@ extension StormDrillTests {
         static var records: [GameDayRecord] {
             [
                 r(.start, 0) { $0.gameDay = definition },
-                r(.phase, 0) { $0.phase = "warm-up"; $0.index = 0 },
-                r(.join, 5_000) { $0.participant = "p-a"; $0.nickname = "Ana" },
+                r(.phase, 0) {
+                    $0.phase = "warm-up"; $0.index = 0
+                },
+                r(.join, 5_000) {
+                    $0.participant = "p-a"; $0.nickname = "Ana"
+                },
                 r(.join, 6_000) { $0.participant = "p-b" },
                 r(.join, 7_000) { $0.participant = "p-c" },
                 feedback(1, 50_000, "p-a", "ok"),
-                r(.hold, 100_000) { $0.reason = "gate"; $0.phase = "outage" },
-                r(.release, 120_000) { $0.heldMs = 20_000; $0.reason = "gate"; $0.phase = "outage" },
-                r(.phase, 120_000) { $0.phase = "outage"; $0.index = 1 },
-                r(.fault, 120_000) { $0.fault = "payment-down"; $0.state = "applied" },
+                r(.hold, 100_000) {
+                    $0.reason = "gate"; $0.phase = "outage"
+                },
+                r(.release, 120_000) {
+                    $0.heldMs = 20_000; $0.reason = "gate"; $0.phase = "outage"
+                },
+                r(.phase, 120_000) {
+                    $0.phase = "outage"; $0.index = 1
+                },
+                r(.fault, 120_000) {
+                    $0.fault = "payment-down"; $0.state = "applied"
+                },
                 feedback(2, 126_000, "p-a", "slow", "paying spins"),
                 feedback(3, 131_000, "p-b", "error"),
                 r(.announcement, 140_000) { $0.text = "Payment is down; orders are kept." },
                 feedback(4, 150_000, "p-c", "notice"),
                 r(.note, 155_000) { $0.text = "Action: make the notice bigger" },
                 r(.note, 156_000) { $0.text = "the room went quiet" },
-                r(.fault, 180_000) { $0.fault = "payment-down"; $0.state = "rolledBack" },
+                r(.fault, 180_000) {
+                    $0.fault = "payment-down"; $0.state = "rolledBack"
+                },
                 feedback(5, 195_000, "p-b", "stuck", "order 42 still pending"),
                 // Outside every fault's window (the window ends 120 s after the end, at 300 s).
                 feedback(6, 350_000, "p-a", "slow"),
                 feedback(7, 500_000, "p-c", "error"),
-                r(.phase, 320_000) { $0.phase = "after"; $0.index = 2 },
-                r(.poll, 320_000) { $0.phase = "outage"; $0.state = "open"; $0.text = "Did you see a notice?" },
-                r(.pollAnswer, 321_000) { $0.participant = "p-a"; $0.phase = "outage"; $0.answer = "no" },
-                r(.pollAnswer, 322_000) { $0.participant = "p-a"; $0.phase = "outage"; $0.answer = "yes" },
-                r(.pollAnswer, 323_000) { $0.participant = "p-b"; $0.phase = "outage"; $0.answer = "unsure" },
+                r(.phase, 320_000) {
+                    $0.phase = "after"; $0.index = 2
+                },
+                r(.poll, 320_000) {
+                    $0.phase = "outage"; $0.state = "open"; $0.text = "Did you see a notice?"
+                },
+                r(.pollAnswer, 321_000) {
+                    $0.participant = "p-a"; $0.phase = "outage"; $0.answer = "no"
+                },
+                r(.pollAnswer, 322_000) {
+                    $0.participant = "p-a"; $0.phase = "outage"; $0.answer = "yes"
+                },
+                r(.pollAnswer, 323_000) {
+                    $0.participant = "p-b"; $0.phase = "outage"; $0.answer = "unsure"
+                },
                 r(.skip, 330_000) { $0.fault = "never" },
-                r(.fault, 330_000) { $0.fault = "never"; $0.state = "skipped" },
+                r(.fault, 330_000) {
+                    $0.fault = "never"; $0.state = "skipped"
+                },
                 r(.end, 640_000) { $0.status = "completed" },
             ]
         }
@@ -138,12 +169,22 @@ extension StormDrillTests {
             #expect(g.phases.map(\.startMs) == [0, 120_000, 320_000])
             #expect(g.phases.map(\.endMs) == [120_000, 320_000, 620_000])
             #expect(g.phases[1].gateHeldMs == 20_000)
-            #expect(g.holds == [.init(reason: "gate", phase: "outage", scenarioMs: 100_000, startMs: 100_000, endMs: 120_000, heldMs: 20_000)])
+            #expect(
+                g.holds == [
+                    .init(
+                        reason: "gate", phase: "outage", scenarioMs: 100_000, startMs: 100_000, endMs: 120_000,
+                        heldMs: 20_000)
+                ])
             // One answer per participant: Ana changed her mind.
             let poll = try #require(g.phases[1].poll)
             #expect(poll.yes == 1 && poll.no == 0 && poll.unsure == 1 && poll.openedAtMs == 320_000)
             #expect(g.phases[0].feedback == ["ok": 1])
-            #expect(g.hypotheses == [.init(phase: "outage", hypothesis: "Orders are kept.", outcome: "failed", thresholds: ["errorRate below 0.5: 70% (failed)"])])
+            #expect(
+                g.hypotheses == [
+                    .init(
+                        phase: "outage", hypothesis: "Orders are kept.", outcome: "failed",
+                        thresholds: ["errorRate below 0.5: 70% (failed)"])
+                ])
             #expect(g.actionItems == ["make the notice bigger"])
             #expect(g.notes.map(\.action) == [true, false])
             // 350 s: no incident; 500 s: within incident #2 (ended 499 s, and reports trail by up to 30 s).
@@ -170,12 +211,15 @@ extension StormDrillTests {
             let g = GameDayAnalysis.build(
                 records: Self.records, definition: Self.definition,
                 measurements: .init(recovery: Self.recovery, thresholds: Self.thresholds, loadEndMs: 620_000))
-            var report = try ReportStore.read(path: Repository.path("Tests/StormDrillTests/Fixtures/reports/old-smoke/report.json"))
+            var report = try ReportStore.read(
+                path: Repository.path("Tests/StormDrillTests/Fixtures/reports/old-smoke/report.json"))
             report.gameDay = g
             let text = try #require(DebriefRenderer.render(report))
             #expect(text.hasPrefix("# Debrief: Rehearsal"))
-            for heading in ["## What was rehearsed", "## Timeline", "## Measured and perceived, per fault", "## Hypotheses",
-                            "## Action items", "## What participants said", "## Open questions"] {
+            for heading in [
+                "## What was rehearsed", "## Timeline", "## Measured and perceived, per fault", "## Hypotheses",
+                "## Action items", "## What participants said", "## Open questions",
+            ] {
                 #expect(text.contains(heading), "missing \(heading)")
             }
             #expect(text.contains("- [ ] make the notice bigger"))

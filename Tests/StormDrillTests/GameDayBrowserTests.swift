@@ -48,7 +48,8 @@ extension StormDrillTests {
                 timeout: 900, currentDirectory: Repository.root.path)  // a first run installs Chromium and zbar
             let line = result.stdout.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
             let json = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
-            let context = "stdout:\n\(result.stdout.suffix(3000))\nstderr:\n\(result.stderr.suffix(4000))\ndriver:\n\(drill.output.suffix(2000))"
+            let context =
+                "stdout:\n\(result.stdout.suffix(3000))\nstderr:\n\(result.stderr.suffix(4000))\ndriver:\n\(drill.output.suffix(2000))"
             #expect(result.status == 0, "\(context)")
             #expect(json["ok"] as? Bool == true, "\(context)")
             #expect((json["failures"] as? [Any])?.isEmpty == true, "\(context)")
@@ -68,7 +69,8 @@ extension StormDrillTests {
             #expect(outage.rollback?.contains("answers again") == true, "\(outage.rollback ?? "no rollback")")
             let g = try #require(report.gameDay)
             let gate = try #require(g.holds.first { $0.reason == "gate" })
-            #expect((outage.actualStartMs ?? 0) >= (gate.endMs ?? .infinity) - 1, "the gated fault started before Continue")
+            #expect(
+                (outage.actualStartMs ?? 0) >= (gate.endMs ?? .infinity) - 1, "the gated fault started before Continue")
             #expect(g.participants.joined == 2 && g.feedback.count >= 2)
             #expect(g.notes.count == 1 && g.announcements.count == 1)
         }

@@ -56,7 +56,8 @@ extension StormDrillTests {
                                  "thresholds": [{"metric": "errorRate", "below": 1}], "poll": "Did you see a notice?"},
                                 {"name": "after", "at": "12s", "brief": "Again.", "expect": "Works."}]}
                     """,
-                extra: #""thresholds": [{"metric": "timeToAnnounce", "during": "fault:payment-outage", "below": "10s"}],"#)
+                extra:
+                    #""thresholds": [{"metric": "timeToAnnounce", "during": "fault:payment-outage", "below": "10s"}],"#)
             let drill = try LiveDrill(plan: plan, label: "game-day")
             defer { drill.stop() }
             try drill.waitForLinks()
@@ -79,7 +80,8 @@ extension StormDrillTests {
             for _ in 0..<15 { statuses.append(try await drill.feedback(ana, "ok")) }
             #expect(statuses.contains(429) && statuses.filter { $0 == 202 }.count <= 5, "\(statuses)")
             let oversize = try await drill.post(
-                "/api/feedback", #"{"participant": "\#(ben)", "kind": "ok", "text": "\#(String(repeating: "z", count: 3000))"}"#)
+                "/api/feedback",
+                #"{"participant": "\#(ben)", "kind": "ok", "text": "\#(String(repeating: "z", count: 3000))"}"#)
             #expect(oversize.status == 413)
             try await Task.sleep(for: .seconds(1.2))
             let stillHeld = try await drill.state()
@@ -94,14 +96,21 @@ extension StormDrillTests {
             let releaseAt = (hold["atMs"] as? Double ?? 0) + (hold["heldMs"] as? Double ?? 0)
             let faultStart = LiveDrill.fault(applied, "payment-outage")["actualStartMs"] as? Double ?? 0
             #expect((hold["heldMs"] as? Double ?? 0) >= 1000)
-            #expect(faultStart >= releaseAt - 1, "the fault started at \(faultStart) ms, before the release at \(releaseAt)")
+            #expect(
+                faultStart >= releaseAt - 1, "the fault started at \(faultStart) ms, before the release at \(releaseAt)"
+            )
 
             // Participants report during the fault; the facilitator notes and announces.
             try await Task.sleep(for: .milliseconds(600))
             #expect(try await drill.feedback(ana, "error", "payment failed") == 202)
             #expect(try await drill.feedback(ben, "notice") == 202)
-            #expect(try await drill.post("/api/note", #"{"text": "action: show the retry hint"}"#, authorized: true).status == 201)
-            #expect(try await drill.post("/api/announce", #"{"text": "Payment is down; orders are kept."}"#, authorized: true).status == 201)
+            #expect(
+                try await drill.post("/api/note", #"{"text": "action: show the retry hint"}"#, authorized: true).status
+                    == 201)
+            #expect(
+                try await drill.post(
+                    "/api/announce", #"{"text": "Payment is down; orders are kept."}"#, authorized: true
+                ).status == 201)
             try await drill.waitFor("the fault to roll back", seconds: 15) { s in
                 LiveDrill.fault(s, "payment-outage")["state"] as? String == "rolledBack"
             }
@@ -136,7 +145,8 @@ extension StormDrillTests {
             let f = try #require(g.faults.first { $0.fault == "payment-outage" })
             #expect(f.timeToFirstReportMs != nil && f.timeToFirstNoticeMs != nil)
             #expect(f.perceivedRecoveryMs.map { $0 > 0 } == true, "Ben reported after the end")
-            #expect(f.measuredImpact == true, "orders fail while payment is down: \(String(describing: report.recovery))")
+            #expect(
+                f.measuredImpact == true, "orders fail while payment is down: \(String(describing: report.recovery))")
             #expect(f.measuredRecoveryMs != nil)
             #expect(f.timeToAnnounceMs != nil)
             #expect(g.faults.first { $0.fault == "later" }?.skippedByFacilitator == true)
@@ -151,7 +161,9 @@ extension StormDrillTests {
             #expect(debrief.contains("- [ ] show the retry hint"))
             #expect(debrief.contains("still spinning"))
             let kinds = try GameDayRecord.read(path: dir + "/gameday.jsonl").records.map(\.type)
-            for kind: GameDayRecord.Kind in [.start, .join, .hold, .release, .fault, .feedback, .note, .announcement, .skip, .poll, .end] {
+            for kind: GameDayRecord.Kind in [
+                .start, .join, .hold, .release, .fault, .feedback, .note, .announcement, .skip, .poll, .end,
+            ] {
                 #expect(kinds.contains(kind), "no \(kind) record")
             }
             // The token is never written into the run folder.
@@ -177,7 +189,9 @@ extension StormDrillTests {
             let port = drill.port
             // Twenty dashboards follow the event stream for the whole load.
             let watchers = (0..<20).map { _ in
-                Task { await RawHTTP.onThread { RawHTTP.events(port: port, timeout: 12) { $0.contains("event: end") } } }
+                Task {
+                    await RawHTTP.onThread { RawHTTP.events(port: port, timeout: 12) { $0.contains("event: end") } }
+                }
             }
             try await Task.sleep(for: .seconds(2))
             let big = String(repeating: "z", count: 4000)
@@ -214,13 +228,15 @@ extension StormDrillTests {
             }
         }
 
-        @Test("Halt rolls back the fault in force (its dependency answers again) and ends the drill aborted, exit 1",
-              .timeLimit(.minutes(2)))
+        @Test(
+            "Halt rolls back the fault in force (its dependency answers again) and ends the drill aborted, exit 1",
+            .timeLimit(.minutes(2)))
         func halt() async throws {
             let plan = Self.plan(
                 name: "halted",
                 load: #"{"model": "open", "stages": [{"duration": "60s", "rate": 10}]}"#,
-                faults: #"[{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "1s", "duration": "50s"}]"#,
+                faults:
+                    #"[{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "1s", "duration": "50s"}]"#,
                 gameDay: #"{"title": "Halt", "phases": [{"name": "only", "at": "0s", "brief": "b", "expect": "e"}]}"#)
             let drill = try LiveDrill(plan: plan, label: "game-day-halt")
             defer { drill.stop() }
@@ -244,13 +260,15 @@ extension StormDrillTests {
             #expect(report.gameDay?.haltedAtMs != nil)
         }
 
-        @Test("SIGKILL after feedback: gameday.jsonl holds all of it; stormdrill report rebuilds the game day and debrief",
-              .timeLimit(.minutes(2)))
+        @Test(
+            "SIGKILL after feedback: gameday.jsonl holds all of it; stormdrill report rebuilds the game day and debrief",
+            .timeLimit(.minutes(2)))
         func killedDriver() async throws {
             let plan = Self.plan(
                 name: "killed",
                 load: #"{"model": "open", "stages": [{"duration": "60s", "rate": 5}]}"#,
-                faults: #"[{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "1s", "duration": "30s"}]"#,
+                faults:
+                    #"[{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "1s", "duration": "30s"}]"#,
                 gameDay: #"{"title": "Killed", "phases": [{"name": "only", "at": "0s", "brief": "b", "expect": "e"}]}"#)
             let drill = try LiveDrill(plan: plan, label: "game-day-kill")
             defer { drill.stop() }
@@ -260,12 +278,16 @@ extension StormDrillTests {
                 LiveDrill.fault(s, "payment-outage")["state"] as? String == "applied"
             }
             var accepted = 0
-            for (kind, text) in [("slow", "paying spins"), ("error", "card declined?"), ("notice", "banner says payment is down")] {
+            for (kind, text) in [
+                ("slow", "paying spins"), ("error", "card declined?"), ("notice", "banner says payment is down"),
+            ] {
                 if try await drill.feedback(ana, kind, text) == 202 { accepted += 1 }
                 try await Task.sleep(for: .milliseconds(250))
             }
             #expect(accepted == 3)
-            #expect(try await drill.post("/api/note", #"{"text": "action: page the payment on-call"}"#, authorized: true).status == 201)
+            #expect(
+                try await drill.post("/api/note", #"{"text": "action: page the payment on-call"}"#, authorized: true)
+                    .status == 201)
             // Killed the moment the last answer came back.
             kill(drill.process.processIdentifier, SIGKILL)
             drill.process.waitUntilExit()

@@ -69,7 +69,10 @@ extension StormDrillTests {
                           {"metric": "timeToAnnounce", "during": "fault:payment-outage", "below": "2m"}],
                         """)
             ).get()
-            #expect(plan.checks.thresholds.map(\.during) == [.phase("payment-down"), .fault("payment-outage"), .phase("slow-payment")])
+            #expect(
+                plan.checks.thresholds.map(\.during) == [
+                    .phase("payment-down"), .fault("payment-outage"), .phase("slow-payment"),
+                ])
             #expect(plan.checks.thresholds[1].metric == .timeToAnnounce && plan.checks.thresholds[1].limit == 120_000)
             let noGameDay = """
                 {"stormdrill": 1, "name": "x", "target": {"baseURL": "http://127.0.0.1:1"},
@@ -78,35 +81,58 @@ extension StormDrillTests {
                  "thresholds": [{"metric": "timeToAnnounce", "below": "1m"}, {"metric": "p99", "below": "1s", "during": "phase:x"}]}
                 """
             let errors = FaultPlanTests.errors(noGameDay)
-            #expect(errors.contains { $0.contains("thresholds[0].metric") && $0.contains("timeToAnnounce needs a \"gameDay\"") })
+            #expect(
+                errors.contains {
+                    $0.contains("thresholds[0].metric") && $0.contains("timeToAnnounce needs a \"gameDay\"")
+                })
             #expect(errors.contains { $0.contains("thresholds[1].during") && $0.contains("unknown phase \"phase:x\"") })
         }
 
         @Test("typos and mistakes name the path, the line and the fix")
         func mistakes() {
             let cases: [(String, String, String)] = [
-                (#"{"title": "t", "phases": [{"name": "a", "at": "0s", "gatee": true}]}"#,
-                 "gameDay.phases[0].gatee", #"did you mean "gate"?"#),
+                (
+                    #"{"title": "t", "phases": [{"name": "a", "at": "0s", "gatee": true}]}"#,
+                    "gameDay.phases[0].gatee", #"did you mean "gate"?"#
+                ),
                 (#"{"titel": "t", "phases": [{"name": "a", "at": "0s"}]}"#, "gameDay.titel", #"did you mean "title"?"#),
-                (#"{"title": "t", "phases": [{"name": "a", "at": "5m"}, {"name": "b", "at": "2m"}]}"#,
-                 "gameDay.phases[1].at", "must come after the previous phase's"),
-                (#"{"title": "t", "phases": [{"name": "a", "at": "25m"}]}"#, "gameDay.phases[0].at",
-                 "must be before the end of the load (20m)"),
-                (#"{"title": "t", "phases": [{"name": "a", "at": "0s"}, {"name": "a", "at": "1m"}]}"#,
-                 "gameDay.phases[1].name", #"duplicate phase name "a""#),
-                (#"{"title": "t", "phases": [{"name": "a", "at": "0s", "gate": "yes"}]}"#, "gameDay.phases[0].gate",
-                 "must be true or false"),
+                (
+                    #"{"title": "t", "phases": [{"name": "a", "at": "5m"}, {"name": "b", "at": "2m"}]}"#,
+                    "gameDay.phases[1].at", "must come after the previous phase's"
+                ),
+                (
+                    #"{"title": "t", "phases": [{"name": "a", "at": "25m"}]}"#, "gameDay.phases[0].at",
+                    "must be before the end of the load (20m)"
+                ),
+                (
+                    #"{"title": "t", "phases": [{"name": "a", "at": "0s"}, {"name": "a", "at": "1m"}]}"#,
+                    "gameDay.phases[1].name", #"duplicate phase name "a""#
+                ),
+                (
+                    #"{"title": "t", "phases": [{"name": "a", "at": "0s", "gate": "yes"}]}"#, "gameDay.phases[0].gate",
+                    "must be true or false"
+                ),
                 (#"{"title": "t", "phases": []}"#, "gameDay.phases", "at least one phase"),
-                (#"{"title": "t", "appURL": "10.0.0.5:8080", "phases": [{"name": "a", "at": "0s"}]}"#,
-                 "gameDay.appURL", "http:// or https://"),
-                (#"{"title": "t", "maxParticipants": 0, "phases": [{"name": "a", "at": "0s"}]}"#,
-                 "gameDay.maxParticipants", "greater than 0"),
-                (#"{"title": "t", "phases": [{"name": "a", "at": "0s", "duration": "1m"}]}"#,
-                 "gameDay.phases[0].duration", "a phase lasts until the next one begins"),
-                (#"{"title": "t", "phases": [{"name": "a", "at": "0s", "thresholds": [{"metric": "p99", "below": "1s", "during": "whole"}]}]}"#,
-                 "gameDay.phases[0].thresholds[0].during", "leave \"during\" out"),
-                (#"{"title": "t", "phases": [{"name": "a", "at": "0s", "thresholds": [{"metric": "mttr", "below": "1s"}]}]}"#,
-                 "gameDay.phases[0].thresholds[0].metric", "measured over the whole drill only"),
+                (
+                    #"{"title": "t", "appURL": "10.0.0.5:8080", "phases": [{"name": "a", "at": "0s"}]}"#,
+                    "gameDay.appURL", "http:// or https://"
+                ),
+                (
+                    #"{"title": "t", "maxParticipants": 0, "phases": [{"name": "a", "at": "0s"}]}"#,
+                    "gameDay.maxParticipants", "greater than 0"
+                ),
+                (
+                    #"{"title": "t", "phases": [{"name": "a", "at": "0s", "duration": "1m"}]}"#,
+                    "gameDay.phases[0].duration", "a phase lasts until the next one begins"
+                ),
+                (
+                    #"{"title": "t", "phases": [{"name": "a", "at": "0s", "thresholds": [{"metric": "p99", "below": "1s", "during": "whole"}]}]}"#,
+                    "gameDay.phases[0].thresholds[0].during", "leave \"during\" out"
+                ),
+                (
+                    #"{"title": "t", "phases": [{"name": "a", "at": "0s", "thresholds": [{"metric": "mttr", "below": "1s"}]}]}"#,
+                    "gameDay.phases[0].thresholds[0].metric", "measured over the whole drill only"
+                ),
             ]
             for (gameDay, path, message) in cases {
                 let errors = FaultPlanTests.errors(Self.plan(gameDay))

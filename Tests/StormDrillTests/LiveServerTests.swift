@@ -132,7 +132,9 @@ extension StormDrillTests {
             ]
             let wrong = String(live.token.value.reversed())
             for (path, body) in actions {
-                for auth in [nil, "Bearer \(wrong)", "Bearer", "Basic \(live.token.value)", "Bearer \(live.token.value)x"] {
+                for auth in [
+                    nil, "Bearer \(wrong)", "Bearer", "Basic \(live.token.value)", "Bearer \(live.token.value)x",
+                ] {
                     let r = try await live.post(path, body, token: auth)
                     #expect(r.status == 401, "\(path) with \(auth ?? "no header") answered \(r.status)")
                     #expect(r.header("WWW-Authenticate") == "Bearer")
@@ -190,26 +192,35 @@ extension StormDrillTests {
                 port: live.port,
                 request: "POST /api/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                     + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n\(chunk)\r\n\(big)\r\n0\r\n\r\n",
-                timeout: 3) { $0.contains("\r\n\r\n{") && $0.hasSuffix("}") }
+                timeout: 3
+            ) { $0.contains("\r\n\r\n{") && $0.hasSuffix("}") }
             #expect(chunked.hasPrefix("HTTP/1.1 413"), "\(chunked.prefix(80))")
             // A flood: the first five in a second get through, the rest 429; nothing refused is recorded.
             var statuses: [Int] = []
             for i in 0..<12 {
-                let r = try await live.post("/api/feedback", #"{"participant": "\#(a)", "kind": "slow", "text": "\#(i)"}"#)
+                let r = try await live.post(
+                    "/api/feedback", #"{"participant": "\#(a)", "kind": "slow", "text": "\#(i)"}"#)
                 statuses.append(r.status)
             }
             #expect(statuses.filter { $0 == 202 }.count == 5, "\(statuses)")
             #expect(statuses.filter { $0 == 429 }.count == 7, "\(statuses)")
             // Another participant is not slowed by the first one's flood.
-            #expect(try await live.post("/api/feedback", #"{"participant": "\#(ids[1])", "kind": "notice"}"#).status == 202)
-            let kinds = try GameDayRecord.read(path: live.journalPath).records.filter { $0.type == .feedback }.map(\.kind)
+            #expect(
+                try await live.post("/api/feedback", #"{"participant": "\#(ids[1])", "kind": "notice"}"#).status == 202)
+            let kinds = try GameDayRecord.read(path: live.journalPath).records.filter { $0.type == .feedback }.map(
+                \.kind)
             #expect(kinds == Array(repeating: "slow", count: 5) + ["notice"])
             // Polls: only while open, one answer per participant.
-            #expect(try await live.post("/api/poll", #"{"participant": "\#(a)", "phase": "one", "answer": "yes"}"#).status == 409)
+            #expect(
+                try await live.post("/api/poll", #"{"participant": "\#(a)", "phase": "one", "answer": "yes"}"#).status
+                    == 409)
             await live.session.pollOpened(0)
             try await Task.sleep(for: .seconds(1.1))
-            #expect(try await live.post("/api/poll", #"{"participant": "\#(a)", "phase": "one", "answer": "maybe"}"#).status == 400)
-            let answered = try await live.post("/api/poll", #"{"participant": "\#(a)", "phase": "one", "answer": "yes"}"#)
+            #expect(
+                try await live.post("/api/poll", #"{"participant": "\#(a)", "phase": "one", "answer": "maybe"}"#).status
+                    == 400)
+            let answered = try await live.post(
+                "/api/poll", #"{"participant": "\#(a)", "phase": "one", "answer": "yes"}"#)
             #expect(answered.status == 202 && answered.body.contains(#""yes":1"#), "\(answered.body)")
         }
 
@@ -218,7 +229,8 @@ extension StormDrillTests {
             let live = try await Self.start(gameDay: false)
             defer { Task { await live.stop() } }
             #expect(try await live.post("/api/join", "{}").status == 409)
-            #expect(try await live.post("/api/note", #"{"text": "x"}"#, token: "Bearer \(live.token.value)").status == 409)
+            #expect(
+                try await live.post("/api/note", #"{"text": "x"}"#, token: "Bearer \(live.token.value)").status == 409)
             #expect(try await live.post("/api/halt", "{}", token: "Bearer \(live.token.value)").status == 200)
         }
 
@@ -270,13 +282,17 @@ extension StormDrillTests {
                 RawHTTP.eventIDs($0).count >= 2
             }
             #expect(RawHTTP.eventIDs(byQuery) == [end - 1, end])
-            let both = RawHTTP.events(port: live.port, path: "/events?lastEventId=1", headers: ["Last-Event-ID": "\(end - 1)"]) {
+            let both = RawHTTP.events(
+                port: live.port, path: "/events?lastEventId=1", headers: ["Last-Event-ID": "\(end - 1)"]
+            ) {
                 RawHTTP.eventIDs($0).count >= 1
             }
             #expect(RawHTTP.eventIDs(both) == [end])
             // Asking for events no longer kept (the buffer keeps 50) gets a reset, not a silent gap.
             for n in 9...70 { tick(n) }
-            let old = RawHTTP.events(port: live.port, headers: ["Last-Event-ID": "\(last)"]) { $0.contains("event: reset") }
+            let old = RawHTTP.events(port: live.port, headers: ["Last-Event-ID": "\(last)"]) {
+                $0.contains("event: reset")
+            }
             #expect(old.contains("event: reset") && old.contains("oldestId"))
             #expect(RawHTTP.eventIDs(old).isEmpty)
         }
@@ -287,7 +303,8 @@ extension StormDrillTests {
             defer { Task { await live.stop() } }
             let files: [(String, String)] = [
                 ("/", "text/html"), ("/facilitator", "text/html"), ("/join", "text/html"),
-                ("/assets/report.css", "text/css"), ("/assets/live.css", "text/css"), ("/assets/live.js", "text/javascript"),
+                ("/assets/report.css", "text/css"), ("/assets/live.css", "text/css"),
+                ("/assets/live.js", "text/javascript"),
                 ("/assets/dashboard.js", "text/javascript"), ("/assets/facilitator.js", "text/javascript"),
                 ("/assets/join.js", "text/javascript"), ("/assets/favicon.svg", "image/svg+xml"),
                 ("/favicon.ico", "image/svg+xml"), ("/api/qr.svg", "image/svg+xml"),
@@ -295,7 +312,8 @@ extension StormDrillTests {
             for (path, type) in files {
                 let r = try await TestHTTP.request(port: live.port, path: path)
                 #expect(r.status == 200, "\(path): \(r.status)")
-                #expect(r.header("Content-Type")?.hasPrefix(type) == true, "\(path): \(r.header("Content-Type") ?? "-")")
+                #expect(
+                    r.header("Content-Type")?.hasPrefix(type) == true, "\(path): \(r.header("Content-Type") ?? "-")")
                 #expect(r.header("Content-Security-Policy")?.contains("default-src 'self'") == true)
                 #expect(r.header("X-Frame-Options") == "DENY")
                 #expect(r.body.count > 100, "\(path) is nearly empty")
@@ -345,7 +363,11 @@ extension StormDrillTests {
         func eventLog() async throws {
             let log = LiveEventLog(capacity: 5, clientBuffer: 3)
             for i in 1...4 { log.publish("tick", data: "{\"n\":\(i)}") }
-            #expect(log.subscribe(after: 2).replay == .events([.init(id: 3, name: "tick", data: "{\"n\":3}"), .init(id: 4, name: "tick", data: "{\"n\":4}")]))
+            #expect(
+                log.subscribe(after: 2).replay
+                    == .events([
+                        .init(id: 3, name: "tick", data: "{\"n\":3}"), .init(id: 4, name: "tick", data: "{\"n\":4}"),
+                    ]))
             #expect(log.subscribe(after: 4).replay == .events([]))
             #expect(log.subscribe(after: nil).replay == .events([]))
             for i in 5...9 { log.publish("tick", data: "{\"n\":\(i)}") }

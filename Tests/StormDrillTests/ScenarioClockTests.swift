@@ -76,10 +76,14 @@ extension StormDrillTests {
             c.release(atDrill: 4 * Self.s)
             #expect(
                 c.pieces(drillFrom: Self.s, to: 5 * Self.s) == [
-                    .running(scenarioFrom: Self.s, scenarioTo: 2 * Self.s), .held(atScenario: 2 * Self.s, length: 2 * Self.s),
+                    .running(scenarioFrom: Self.s, scenarioTo: 2 * Self.s),
+                    .held(atScenario: 2 * Self.s, length: 2 * Self.s),
                     .running(scenarioFrom: 2 * Self.s, scenarioTo: 3 * Self.s),
                 ])
-            #expect(c.pieces(drillFrom: 5 * Self.s, to: 6 * Self.s) == [.running(scenarioFrom: 3 * Self.s, scenarioTo: 4 * Self.s)])
+            #expect(
+                c.pieces(drillFrom: 5 * Self.s, to: 6 * Self.s) == [
+                    .running(scenarioFrom: 3 * Self.s, scenarioTo: 4 * Self.s)
+                ])
             #expect(c.pieces(drillFrom: 3 * Self.s, to: 3 * Self.s).isEmpty)
         }
 
@@ -109,7 +113,10 @@ extension StormDrillTests {
             let a1 = take(&p1, until: 10 * Self.s)
             #expect(a1 == take(&p2, until: 10 * Self.s))
             #expect(abs(a1.count - 2000) < 200, "\(a1.count) arrivals")
-            #expect(a1.allSatisfy { $0.index >= HoldArrivals.firstIndex(hold: 3) && $0.index < HoldArrivals.firstIndex(hold: 4) })
+            #expect(
+                a1.allSatisfy {
+                    $0.index >= HoldArrivals.firstIndex(hold: 3) && $0.index < HoldArrivals.firstIndex(hold: 4)
+                })
             #expect(HoldArrivals.firstIndex(hold: 0) > 1 << 40, "far above any planned schedule's indices")
             // Nothing arrives at rate 0 (a hold before a ramp starts).
             var none = HoldArrivals(rate: 0, process: .uniform, seed: 1, hold: 0, drillStart: 0)

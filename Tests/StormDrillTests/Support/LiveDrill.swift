@@ -47,7 +47,8 @@ final class LiveDrill: @unchecked Sendable {
                 token = String(facilitatorURL.split(separator: "=").last ?? "")
                 let afterHost = facilitatorURL.split(separator: ":")[2]
                 port = Int(afterHost.split(separator: "/")[0]) ?? 0
-                joinURL = text.split(separator: "\n").first { $0.hasPrefix("join: ") }.map { String($0.dropFirst(6)) } ?? ""
+                joinURL =
+                    text.split(separator: "\n").first { $0.hasPrefix("join: ") }.map { String($0.dropFirst(6)) } ?? ""
                 if let r = running.range(of: "against ") {
                     targetURL = String(running[r.upperBound...].split(separator: " ")[0])
                 }
@@ -87,7 +88,8 @@ final class LiveDrill: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw DrillFailure("\(what) did not happen within \(seconds) s; last state: \(String(describing: last).prefix(1500))")
+        throw DrillFailure(
+            "\(what) did not happen within \(seconds) s; last state: \(String(describing: last).prefix(1500))")
     }
 
     /// A fault's entry of a state.
