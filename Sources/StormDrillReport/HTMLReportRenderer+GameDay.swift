@@ -51,7 +51,7 @@ extension HTMLReportRenderer.Page {
         paragraph(h(intro) + " The debrief draft is <code>debrief.md</code> beside this page.", class: "note")
 
         out += "<h3>Phases</h3>\n"
-        let phaseRows = g.phases.map { p -> HTMLReportRenderer.Row in
+        let phaseRows = g.phases.map { p -> Row in
             var name = "<strong>\(h(p.name))</strong>"
             if p.gate { name += " " + small("gate") }
             let planned = offset(p.plannedScenarioMs)
@@ -65,7 +65,7 @@ extension HTMLReportRenderer.Page {
                     + small(
                         q.openedAtMs == nil ? "never asked" : "\(q.yes) yes · \(q.no) no · \(q.unsure) not sure")
             }
-            return HTMLReportRenderer.Row(
+            return Row(
                 cells: [
                     name, h(planned), actual,
                     h(p.brief) + (p.expect.isEmpty ? "" : "<br>" + small("expect: \(p.expect)")),
@@ -74,13 +74,13 @@ extension HTMLReportRenderer.Page {
         }
         table(
             [
-                HTMLReportRenderer.Column.text("Phase"), .number("Planned (scenario)"), .text("Actual"), .text("Brief"),
+                Column.text("Phase"), .number("Planned (scenario)"), .text("Actual"), .text("Brief"),
                 .number("Active/joined"), .text("Reports"), .text("Poll"),
             ], phaseRows)
 
         if !g.faults.isEmpty {
             out += "<h3>Measured and perceived</h3>\n"
-            let rows = g.faults.map { f -> HTMLReportRenderer.Row in
+            let rows = g.faults.map { f -> Row in
                 let none = "—"
                 var window =
                     f.startMs == nil
@@ -100,7 +100,7 @@ extension HTMLReportRenderer.Page {
                 let perceived = f.perceivedRecoveryMs.map { offset($0) } ?? "no trouble reported"
                 let bad =
                     f.measuredRecovered == false || (f.perceivedRecoveryMs ?? 0) > (f.measuredRecoveryMs ?? 0) + 30_000
-                return HTMLReportRenderer.Row(
+                return Row(
                     cells: [
                         "<strong>\(h(f.fault))</strong>", window, f.timeToFirstReportMs.map { h(offset($0)) } ?? none,
                         f.timeToFirstNoticeMs.map { h(offset($0)) } ?? none,
@@ -110,7 +110,7 @@ extension HTMLReportRenderer.Page {
             }
             table(
                 [
-                    HTMLReportRenderer.Column.text("Fault"), .text("Window"), .number("First report"),
+                    Column.text("Fault"), .text("Window"), .number("First report"),
                     .number("First notice report"),
                     .number("Announced"), .number("Measured recovery"), .number("Perceived recovery"),
                     .text("Reports"), .number("Active/joined"),
@@ -123,18 +123,18 @@ extension HTMLReportRenderer.Page {
 
         if !g.hypotheses.isEmpty {
             out += "<h3>Hypotheses</h3>\n"
-            let rows = g.hypotheses.map { hyp -> HTMLReportRenderer.Row in
+            let rows = g.hypotheses.map { hyp -> Row in
                 let badge: String
                 switch hyp.outcome {
                 case "held": badge = "<span class=\"badge badge-pass\">held</span>"
                 case "failed": badge = "<span class=\"badge badge-fail\">failed</span>"
                 default: badge = small("not measured")
                 }
-                return HTMLReportRenderer.Row(
+                return Row(
                     cells: [badge, h(hyp.hypothesis), h(hyp.phase), hyp.thresholds.map(h).joined(separator: "<br>")],
                     cssClass: hyp.outcome == "failed" ? "fail" : nil)
             }
-            table([HTMLReportRenderer.Column.text(""), .text("Hypothesis"), .text("Phase"), .text("Thresholds")], rows)
+            table([Column.text(""), .text("Hypothesis"), .text("Phase"), .text("Thresholds")], rows)
         }
 
         if !g.outsideFaults.items.isEmpty {
@@ -151,13 +151,13 @@ extension HTMLReportRenderer.Page {
             out += "<h3>Notes and announcements</h3>\n"
             table(
                 [.number("At"), .text("")],
-                log.sorted { $0.0 < $1.0 }.map { HTMLReportRenderer.Row(cells: [h(offset($0.0)), $0.1]) })
+                log.sorted { $0.0 < $1.0 }.map { Row(cells: [h(offset($0.0)), $0.1]) })
         }
 
         if !g.feedback.isEmpty {
             out += "<h3>Reports</h3>\n"
-            let rows = g.feedback.suffix(300).map { f -> HTMLReportRenderer.Row in
-                HTMLReportRenderer.Row(
+            let rows = g.feedback.suffix(300).map { f -> Row in
+                Row(
                     cells: [
                         h(offset(f.atMs)), h(f.nickname ?? "—"), h(f.kind), h(f.text ?? ""), h(f.orderId ?? ""),
                         h(f.phase ?? ""), h(f.faults.joined(separator: ", ")),
@@ -165,7 +165,7 @@ extension HTMLReportRenderer.Page {
             }
             table(
                 [
-                    HTMLReportRenderer.Column.number("At"), .text("Who"), .text("Kind"), .text("Said"), .text("Order"),
+                    Column.number("At"), .text("Who"), .text("Kind"), .text("Said"), .text("Order"),
                     .text("Phase"),
                     .text("Faults in force"),
                 ], rows)

@@ -1,0 +1,127 @@
+import Foundation
+
+/// Decoding of `target`: the base URL or embedded target, headers, timeout, connections, the target process.
+extension PlanDecoder {
+    // MARK: - Target
+
+    mutating func decodeTarget(_ node: JSONNode) -> Target? {
+        let path: [PathComponent] = [.key("target")]
+        guard let m = object(node, path, allowed: PlanDecoder.targetKeys) else { return nil }
+        var endpoint: Target.Endpoint?
+        switch (m["baseURL"], m["embedded"]) {
+        case (nil, nil):
+            report(node, path, "needs \"baseURL\" (a running service) or \"embedded\": \"campus\"")
+        case (.some(let u), .some):
+            report(u, path + [.key("baseURL")], "use either \"baseURL\" or \"embedded\", not both")
+        case (.some(let u), nil):
+            if let text = string(u, path + [.key("baseURL")]) {
+                switch TargetURL.parse(text) {
+                case .success(let url):
+                    endpoint = .url(url)
+                    basePath = url.basePath
+                case .failure(let problem):
+                    report(u, path + [.key("baseURL")], problem.message)
+                }
+            }
+        case (nil, .some(let e)):
+            if let name = string(e, path + [.key("embedded")]) {
+                if PlanDecoder.embeddedTargets.contains(name) {
+                    endpoint = .embedded(name)
+                } else {
+                    var message = "unknown embedded target \"\(name)\""
+                    if let s = Suggestion.closest(to: name, in: PlanDecoder.embeddedTargets) {
+                        message += "; did you mean \"\(s)\"?"
+                    } else {
+                        message += " (available: campus)"
+                    }
+                    report(e, path + [.key("embedded")], message)
+                }
+            }
+        }
+        var headers: [Header] = []
+        if let h = m["headers"] { headers = decodeHeaders(h, path + [.key("headers")], extracts: [:]) ?? [] }
+        var timeout = Target.defaultTimeout
+        if let t = m["timeout"] { timeout = duration(t, path + [.key("timeout")]) ?? timeout }
+        var connections: Int?
+        if let c = m["connections"] { connections = integer(c, path + [.key("connections")], min: 1, max: 100_000) }
+        var profile: String?
+        if let pn = m["profile"], let text = string(pn, path + [.key("profile")]) {
+            if case .embedded = endpoint, let value = staticText(text, pn, path + [.key("profile")]) {
+                if PlanDecoder.campusProfiles.contains(value) {
+                    profile = value
+                } else {
+                    var message = "unknown campus profile \"\(value)\"; use \"resilient\" or \"fragile\""
+                    if let s = Suggestion.closest(to: value, in: PlanDecoder.campusProfiles) {
+                        message += "; did you mean \"\(s)\"?"
+                    }
+                    report(pn, path + [.key("profile")], message)
+                }
+            } else if endpoint != nil, case .url = endpoint {
+                report(
+                    pn, path + [.key("profile")],
+                    "\"profile\" chooses how the embedded campus platform behaves; it needs \"embedded\": \"campus\"")
+            }
+        }
+        var process: TargetProcess?
+        if let p = m["process"] {
+            process = decodeTargetProcess(p)
+            if case .embedded = endpoint {
+                report(p, path + [.key("process")], "a started process needs \"baseURL\", not \"embedded\"")
+            }
+        }
+        guard let endpoint else { return nil }
+        return Target(
+            endpoint: endpoint, headers: headers, timeout: timeout, connections: connections, process: process,
+            profile: profile)
+    }
+
+    mutating func decodeHeaders(
+        _ node: JSONNode, _ path: [PathComponent], extracts: [String: Int], definedLater: Set<String> = []
+    ) -> [Header]? {
+        guard let members = node.members else {
+            report(node, path, "must be an object of header names to string values (got \(node.typeName))")
+            return nil
+        }
+        var out: [Header] = []
+        var seen = Set<String>()
+        for m in members {
+            let p = path + [.key(m.key)]
+            guard PlanDecoder.isHeaderToken(m.key) else {
+                report(at: m.keyPosition, p, "\"\(m.key)\" is not a valid header name")
+                continue
+            }
+            if PlanDecoder.managedHeaders.contains(m.key.lowercased()) {
+                report(at: m.keyPosition, p, "\(m.key) is set by StormDrill and cannot be overridden")
+                continue
+            }
+            if !seen.insert(m.key.lowercased()).inserted {
+                report(at: m.keyPosition, p, "duplicate header \"\(m.key)\"")
+                continue
+            }
+            guard let value = m.value.stringValue else {
+                report(m.value, p, "must be a string (got \(m.value.typeName))")
+                continue
+            }
+            // Scalars, not Characters: "\r\n" is one Character and would slip past a Character test.
+            if value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
+                report(m.value, p, "header values must not contain line breaks")
+                continue
+            }
+            if let t = compileTemplate(
+                value, node: m.value, p, context: .text, extracts: extracts,
+                definedLater: definedLater)
+            {
+                out.append(Header(name: m.key, value: t))
+            }
+        }
+        return out
+    }
+
+    static func isHeaderToken(_ s: String) -> Bool {
+        guard !s.isEmpty else { return false }
+        let extra = Set("!#$%&'*+-.^_`|~".unicodeScalars)
+        return s.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || extra.contains($0))
+        }
+    }
+}
