@@ -53,24 +53,11 @@ find_browser() {
     [ -n "$CHROMIUM" ] && [ -x "$CHROMIUM" ] && [ -n "$CHROMEDRIVER" ] && [ -x "$CHROMEDRIVER" ]
 }
 
+# apt_install and with_lock.
+. "$script_dir/lib/apt.sh"
+
 install_browser() {
-    command -v apt-get >/dev/null 2>&1 \
-        || die "chromium and chromedriver are missing and there is no apt-get here; install Chromium and a matching ChromeDriver, or set CHROMIUM and CHROMEDRIVER"
-    if [ "$(id -u)" -eq 0 ]; then
-        sudo=''
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
-        sudo='sudo -n'
-    else
-        die "chromium and chromedriver are missing and installing them needs root (no password-less sudo); run: sudo apt-get install $APT_PACKAGES"
-    fi
-    say "installing $APT_PACKAGES with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    # An old or empty package list may not know the packages: update it once if the first try fails.
-    if ! $sudo apt-get install -y -q --no-install-recommends $APT_PACKAGES >&2; then
-        $sudo apt-get update -q >&2 || die "apt-get update failed (see above)"
-        $sudo apt-get install -y -q --no-install-recommends $APT_PACKAGES >&2 \
-            || die "apt-get could not install $APT_PACKAGES (see above)"
-    fi
+    apt_install "chromium or chromedriver" $APT_PACKAGES
     find_browser || die "apt-get installed $APT_PACKAGES but chromium or chromedriver is still not on PATH"
 }
 
@@ -82,18 +69,9 @@ setup() {
     venv_ready || venv_setup
 }
 
-# Serialises set-up between concurrent callers where flock(1) exists (apt-get and pip must not run twice at once).
 setup_locked() {
     if find_browser && venv_ready; then return 0; fi
-    if command -v flock >/dev/null 2>&1; then
-        mkdir -p "$root/.build"
-        (
-            flock 9
-            setup
-        ) 9>"$root/.build/browser-tools.lock"
-    else
-        setup
-    fi
+    with_lock browser-tools setup
     find_browser
 }
 

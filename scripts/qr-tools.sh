@@ -37,45 +37,24 @@ find_tool() {
     [ -n "$ZBARIMG" ] && [ -x "$ZBARIMG" ]
 }
 
+# apt_install and with_lock.
+. "$script_dir/lib/apt.sh"
+
 install_tool() {
-    command -v apt-get >/dev/null 2>&1 \
-        || die "zbarimg is missing and there is no apt-get here; install zbar (zbarimg), or set ZBARIMG"
-    if [ "$(id -u)" -eq 0 ]; then
-        sudo=''
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
-        sudo='sudo -n'
-    else
-        die "zbarimg is missing and installing it needs root (no password-less sudo);" \
-            "run: sudo apt-get install $APT_PACKAGES"
-    fi
-    say "installing $APT_PACKAGES with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    # An old or empty package list may not know the package: update it once if the first try fails.
-    if ! $sudo apt-get install -y -q --no-install-recommends $APT_PACKAGES >&2; then
-        $sudo apt-get update -q >&2 || die "apt-get update failed (see above)"
-        $sudo apt-get install -y -q --no-install-recommends $APT_PACKAGES >&2 \
-            || die "apt-get could not install $APT_PACKAGES (see above)"
-    fi
+    apt_install zbarimg $APT_PACKAGES
     find_tool || die "apt-get installed $APT_PACKAGES but zbarimg is still not on PATH"
 }
 
-# Serialises set-up between concurrent callers where flock(1) exists (apt-get must not run twice at once).
 setup_locked() {
     if find_tool; then return 0; fi
     # A zbarimg chosen by hand that is not there is a mistake to report, not a reason to install another one.
     [ -z "$ZBARIMG" ] || die "ZBARIMG is set to '$ZBARIMG', which is not an executable file"
-    if command -v flock >/dev/null 2>&1; then
-        mkdir -p "$root/.build"
-        (
-            flock 9
-            # Another caller may have installed it while this one waited for the lock.
-            find_tool || install_tool
-        ) 9>"$root/.build/qr-tools.lock"
-    else
-        install_tool
-    fi
+    # Another caller may have installed it while this one waited for the lock.
+    with_lock qr-tools find_or_install
     find_tool || die "zbarimg is not available after set-up"
 }
+
+find_or_install() { find_tool || install_tool; }
 
 command=${1:-}
 case "$command" in

@@ -33,18 +33,3 @@ public protocol LiveDrillControl: Sendable {
     /// Skips a fault not applied yet (404 unknown, 409 applied or over).
     func skipFault(_ name: String) async -> LiveAnswer
 }
-
-/// Compact JSON for events and answers.
-enum LiveJSON {
-    static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        guard let data = try? encoder.encode(value) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// ms with one decimal, so the JSON stays short.
-    static func ms(_ v: Double) -> Double { (v * 10).rounded() / 10 }
-}

@@ -678,10 +678,7 @@ public final class LiveSession: Sendable {
     }
 
     /// Text as kept: control characters other than newline removed, spaces trimmed.
-    static func clean(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.filter { $0 == "\n" || !ParticipantRegistry.isControl($0) }))
-            .trimmingSpaces()
-    }
+    static func clean(_ s: String) -> String { ParticipantRegistry.cleanText(s, keepingNewlines: true) }
 
     /// `p-` and 16 random hex digits (64 bits): unguessable enough that one participant cannot post as another.
     static func participantID() -> String {

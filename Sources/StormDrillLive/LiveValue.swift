@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON value for the live view's events and state, where a missing value is written as `null` (the pages and
 /// other clients read every documented key, present or not).
 public enum LiveValue: Sendable, Equatable, Encodable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
@@ -51,4 +53,19 @@ public enum LiveValue: Sendable, Equatable, Encodable, ExpressibleByStringLitera
         if case .object(let o) = self { return o[key] }
         return nil
     }
+}
+
+/// Compact JSON for events and answers.
+enum LiveJSON {
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// ms with one decimal, so the JSON stays short.
+    static func ms(_ v: Double) -> Double { (v * 10).rounded() / 10 }
 }

@@ -68,9 +68,15 @@ public struct ParticipantRegistry: Sendable {
     /// nothing is left.
     public static func cleanNickname(_ raw: String?) -> String? {
         guard let raw else { return nil }
-        let cleaned = String(String.UnicodeScalarView(raw.unicodeScalars.filter { !isControl($0) }))
-        let trimmed = cleaned.trimmingSpaces()
+        let trimmed = cleanText(raw, keepingNewlines: false)
         return trimmed.isEmpty ? nil : String(trimmed.prefix(40))
+    }
+
+    /// People's text as kept and shown: control characters removed (newlines only when asked to keep them), spaces
+    /// trimmed.
+    public static func cleanText(_ s: String, keepingNewlines: Bool) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.filter { (keepingNewlines && $0 == "\n") || !isControl($0) }))
+            .trimmingSpaces()
     }
 
     /// Control characters (C0, DEL, C1), bidirectional overrides and line separators: nothing a name needs.

@@ -237,20 +237,8 @@ public enum DebriefRenderer {
         ms >= 10_000 ? SummaryRenderer.seconds(ms / 1000) : SummaryRenderer.ms(ms)
     }
 
-    /// Text from people, safe in Markdown: control characters dropped, markup characters escaped.
-    static func md(_ s: String) -> String {
-        var out = ""
-        for ch in s.unicodeScalars {
-            if ch.value < 0x20 || ch.value == 0x7F {
-                out += " "
-            } else if "\\`*_[]<>#|".unicodeScalars.contains(ch) {
-                out += "\\" + String(ch)
-            } else {
-                out.unicodeScalars.append(ch)
-            }
-        }
-        return out
-    }
+    /// Text from people, safe in Markdown (the summary's escaping).
+    static func md(_ s: String) -> String { MarkdownSummaryRenderer.escape(s) }
 
     /// A table cell of the renderer's own text, where people's text went through `md` already: one line.
     static func cell(_ s: String) -> String {

@@ -173,15 +173,20 @@ public enum MarkdownSummaryRenderer {
         return s
     }
 
-    /// Keeps report text from breaking the Markdown table or formatting.
+    /// Keeps report text (and people's text, in a debrief) from breaking the Markdown table or formatting: markup
+    /// characters escaped, line breaks and other control characters made spaces.
     static func escape(_ s: String) -> String {
         var out = ""
         for ch in s {
             switch ch {
             case "|": out += "\\|"
-            case "\n", "\r": out += " "
-            case "*", "_", "`", "<", ">", "[", "]": out += "\\\(ch)"
-            default: out.append(ch)
+            case "*", "_", "`", "<", ">", "[", "]", "\\", "#": out += "\\\(ch)"
+            default:
+                if ch.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                    out += " "
+                } else {
+                    out.append(ch)
+                }
             }
         }
         return out

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -158,7 +159,7 @@ struct DrillService: Service {
         let start = clock.start
         let startedAt = ReportStore.iso8601(Date().addingTimeInterval(0.1))
         clock.setSink { engine.updateClock($0) }
-        live?.clock.set(clock)
+        live?.clock.withLockedValue { $0 = clock }
         await session?.begin()
         var coordinator: GameDayCoordinator?
         if let live {

@@ -36,6 +36,30 @@ extension StormDrillTests {
                 """
         }
 
+        /// A one-phase game day at `rate` journeys/s for 60 s with payment down from 1 s for 50 s, started and listening.
+        static func outageDrill(_ name: String, rate: Int) throws -> LiveDrill {
+            let plan = Self.plan(
+                name: name, load: #"{"model": "open", "stages": [{"duration": "60s", "rate": \#(rate)}]}"#,
+                faults:
+                    #"[{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "1s", "duration": "50s"}]"#,
+                gameDay:
+                    #"{"title": "\#(name)", "phases": [{"name": "only", "at": "0s", "brief": "b", "expect": "e"}]}"#)
+            let drill = try LiveDrill(plan: plan, label: "game-day-\(name)")
+            do {
+                try drill.waitForLinks()
+            } catch {
+                drill.stop()
+                throw error
+            }
+            return drill
+        }
+
+        static func waitForOutage(_ drill: LiveDrill) async throws {
+            try await drill.waitFor("the fault to apply", seconds: 20) { s in
+                LiveDrill.fault(s, "payment-outage")["state"] as? String == "applied"
+            }
+        }
+
         @Test(
             "a gate holds the fault until Continue; holds, skips, notes and announcements are recorded; limits hold; perceived beside measured recovery in the report and debrief",
             .timeLimit(.minutes(3)))
@@ -232,18 +256,9 @@ extension StormDrillTests {
             "Halt rolls back the fault in force (its dependency answers again) and ends the drill aborted, exit 1",
             .timeLimit(.minutes(2)))
         func halt() async throws {
-            let plan = Self.plan(
-                name: "halted",
-                load: #"{"model": "open", "stages": [{"duration": "60s", "rate": 10}]}"#,
-                faults:
-                    #"[{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "1s", "duration": "50s"}]"#,
-                gameDay: #"{"title": "Halt", "phases": [{"name": "only", "at": "0s", "brief": "b", "expect": "e"}]}"#)
-            let drill = try LiveDrill(plan: plan, label: "game-day-halt")
+            let drill = try Self.outageDrill("halted", rate: 10)
             defer { drill.stop() }
-            try drill.waitForLinks()
-            try await drill.waitFor("the fault to apply", seconds: 20) { s in
-                LiveDrill.fault(s, "payment-outage")["state"] as? String == "applied"
-            }
+            try await Self.waitForOutage(drill)
             let answer = try await drill.post("/api/halt", authorized: true)
             #expect(answer.status == 200)
             #expect(answer.body.contains("payment-outage"), "\(answer.body)")
@@ -264,19 +279,10 @@ extension StormDrillTests {
             "SIGKILL after feedback: gameday.jsonl holds all of it; stormdrill report rebuilds the game day and debrief",
             .timeLimit(.minutes(2)))
         func killedDriver() async throws {
-            let plan = Self.plan(
-                name: "killed",
-                load: #"{"model": "open", "stages": [{"duration": "60s", "rate": 5}]}"#,
-                faults:
-                    #"[{"name": "payment-outage", "dependency": "payment", "type": "down", "at": "1s", "duration": "30s"}]"#,
-                gameDay: #"{"title": "Killed", "phases": [{"name": "only", "at": "0s", "brief": "b", "expect": "e"}]}"#)
-            let drill = try LiveDrill(plan: plan, label: "game-day-kill")
+            let drill = try Self.outageDrill("killed", rate: 5)
             defer { drill.stop() }
-            try drill.waitForLinks()
             let ana = try await drill.join("Ana")
-            try await drill.waitFor("the fault to apply", seconds: 20) { s in
-                LiveDrill.fault(s, "payment-outage")["state"] as? String == "applied"
-            }
+            try await Self.waitForOutage(drill)
             var accepted = 0
             for (kind, text) in [
                 ("slow", "paying spins"), ("error", "card declined?"), ("notice", "banner says payment is down"),

@@ -42,11 +42,9 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
-from headless import start_chromium
+from headless import http, loopback, start_chromium
 
 STARTED = time.monotonic()
 RESULT = {"ok": False, "failures": []}
@@ -78,33 +76,6 @@ def check(condition, message):
         RESULT["failures"].append(message)
         step("CHECK FAILED", message=message)
     return bool(condition)
-
-
-def loopback(url):
-    host = urllib.parse.urlsplit(url).hostname or ""
-    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
-
-
-def http(method, url, body=None, timeout=5, headers=None):
-    """One HTTP call; returns (status, parsed JSON or text). Network errors give status 0."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    for key, value in (headers or {}).items():
-        request.add_header(key, value)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            raw = response.read().decode("utf-8", "replace")
-            status = response.status
-    except urllib.error.HTTPError as error:
-        raw, status = error.read().decode("utf-8", "replace"), error.code
-    except (urllib.error.URLError, OSError, httpclient.HTTPException) as error:
-        return 0, str(error)
-    try:
-        return status, json.loads(raw) if raw else None
-    except ValueError:
-        return status, raw
 
 
 class Drill:

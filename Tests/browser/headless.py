@@ -1,7 +1,12 @@
 """Headless Chromium for the browser tests: Debian's chromium and chromedriver (scripts/browser-tools.sh installs
 them), selenium from the project's venv. Imported by the test scripts beside it."""
 
+import http.client as httpclient
+import json
 import os
+import urllib.error
+import urllib.parse
+import urllib.request
 
 
 def start_chromium(width, height, scale=1, mobile=False, page_load_timeout=30, extra_flags=()):
@@ -24,3 +29,31 @@ def start_chromium(width, height, scale=1, mobile=False, page_load_timeout=30, e
     driver.set_page_load_timeout(page_load_timeout)
     driver.set_script_timeout(10)
     return driver
+
+
+def loopback(url):
+    """Whether a URL names this machine: the tests send nothing anywhere else."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
+
+def http(method, url, body=None, timeout=5, headers=None):
+    """One HTTP call; returns (status, parsed JSON or text). Network errors give status 0."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw = response.read().decode("utf-8", "replace")
+            status = response.status
+    except urllib.error.HTTPError as error:
+        raw, status = error.read().decode("utf-8", "replace"), error.code
+    except (urllib.error.URLError, OSError, httpclient.HTTPException) as error:
+        return 0, str(error)
+    try:
+        return status, json.loads(raw) if raw else None
+    except ValueError:
+        return status, raw

@@ -22,11 +22,9 @@ import json
 import os
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
-from headless import start_chromium
+from headless import http, loopback, start_chromium
 
 STARTED = time.monotonic()
 RESULT = {"ok": False}
@@ -44,31 +42,6 @@ def step(name, **facts):
 
 class CheckFailed(Exception):
     pass
-
-
-def loopback(url):
-    host = urllib.parse.urlsplit(url).hostname or ""
-    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
-
-
-def http(method, url, body=None, timeout=5):
-    """One HTTP call; returns (status, parsed JSON or text). Network errors give status 0."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            raw = response.read().decode("utf-8", "replace")
-            status = response.status
-    except urllib.error.HTTPError as error:
-        raw, status = error.read().decode("utf-8", "replace"), error.code
-    except (urllib.error.URLError, OSError) as error:
-        return 0, str(error)
-    try:
-        return status, json.loads(raw) if raw else None
-    except ValueError:
-        return status, raw
 
 
 def main():
