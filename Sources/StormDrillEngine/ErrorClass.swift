@@ -15,11 +15,22 @@ public enum ErrorClass: Sendable, Hashable, Comparable, CustomStringConvertible 
     case extractFailed
     /// The open model's `maxInFlight` was reached, so the arrival was not sent.
     case dropped
-    /// Anything else (TLS failure, malformed response, DNS, …); a short message sample is kept.
+    /// Anything else (malformed response, DNS, …); a short message sample is kept.
     case other
+    /// The request could not be sent as built: a value known only at run time (an extracted value, an environment
+    /// variable) would put a control character or line break into the request line or a header. Nothing was sent.
+    case invalidRequest
+    /// TLS: the server's certificate chain does not lead to a trusted certificate authority.
+    case tlsUnknownCA
+    /// TLS: the certificate is valid but not for the host name the plan connects to.
+    case tlsHostname
+    /// TLS: the certificate has expired or is not valid yet.
+    case tlsExpired
+    /// TLS: any other handshake failure (protocol version, cipher, a certificate the server rejected, …).
+    case tlsHandshake
 
-    /// Number of distinct counter slots: 500 statuses (100–599) and 7 named classes.
-    public static let slotCount = 507
+    /// Number of distinct counter slots: 500 statuses (100–599) and 12 named classes.
+    public static let slotCount = 512
 
     /// The report key: `http_503`, `timeout`, `connect_refused`, …
     public var key: String {
@@ -32,6 +43,11 @@ public enum ErrorClass: Sendable, Hashable, Comparable, CustomStringConvertible 
         case .extractFailed: "extract_failed"
         case .dropped: "dropped"
         case .other: "other"
+        case .invalidRequest: "invalid_request"
+        case .tlsUnknownCA: "tls_unknown_ca"
+        case .tlsHostname: "tls_hostname"
+        case .tlsExpired: "tls_expired"
+        case .tlsHandshake: "tls_handshake"
         }
     }
 
@@ -49,6 +65,11 @@ public enum ErrorClass: Sendable, Hashable, Comparable, CustomStringConvertible 
         case .extractFailed: 504
         case .dropped: 505
         case .other: 506
+        case .invalidRequest: 507
+        case .tlsUnknownCA: 508
+        case .tlsHostname: 509
+        case .tlsExpired: 510
+        case .tlsHandshake: 511
         }
     }
 
@@ -61,6 +82,11 @@ public enum ErrorClass: Sendable, Hashable, Comparable, CustomStringConvertible 
         case 503: self = .expectFailed
         case 504: self = .extractFailed
         case 505: self = .dropped
+        case 507: self = .invalidRequest
+        case 508: self = .tlsUnknownCA
+        case 509: self = .tlsHostname
+        case 510: self = .tlsExpired
+        case 511: self = .tlsHandshake
         default: self = .other
         }
     }
@@ -79,6 +105,11 @@ public enum ErrorClass: Sendable, Hashable, Comparable, CustomStringConvertible 
         case "extract_failed": self = .extractFailed
         case "dropped": self = .dropped
         case "other": self = .other
+        case "invalid_request": self = .invalidRequest
+        case "tls_unknown_ca": self = .tlsUnknownCA
+        case "tls_hostname": self = .tlsHostname
+        case "tls_expired": self = .tlsExpired
+        case "tls_handshake": self = .tlsHandshake
         default: return nil
         }
     }
