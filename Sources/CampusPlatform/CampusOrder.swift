@@ -139,7 +139,10 @@ enum OrderValidator {
                 field: "dorm", message: "a delivery order needs a dorm (or choose a pickupPoint)")
         }
         let total = subtotal + (r.pickupPoint == nil ? vendor.deliveryFeeCents : 0)
-        if let claimed = r.total, abs(Int((claimed * 100).rounded()) - total) > 1 {
+        // Compared as Doubles: a claimed total such as 1e300 (or one that overflows to infinity) has no Int cents.
+        if let claimed = r.total,
+            !((claimed * 100).rounded().isFinite && abs((claimed * 100).rounded() - Double(total)) <= 1)
+        {
             throw OrderValidationError(
                 field: "total", message: "total \(claimed) does not match the menu (\(Double(total) / 100))")
         }

@@ -97,6 +97,9 @@ final class CompiledStep: Sendable {
     let acknowledgedSlot: Int
     /// The step's idempotency key template, recorded with each acknowledged order (for the duplicate count).
     let acknowledgedKey: Template?
+    /// Extracted values the head writes as header text: checked before each send, since a value with a line break
+    /// or a control character would inject a header or smuggle a request (`invalid_request`, nothing sent).
+    let headerExtracts: [(slot: Int, name: String)]
 
     var isHead: Bool { method == .HEAD }
     var capturesBody: Bool { !extract.isEmpty }
@@ -130,6 +133,9 @@ final class CompiledStep: Sendable {
             parts.append(.literal(Array("Content-Type: application/json\r\n".utf8)))
         }
         let head = Template(parts: parts)
+        headerExtracts = head.parts.compactMap {
+            if case .variable(.extract(let slot, let name), .text) = $0 { (slot, name) } else { nil }
+        }
         let body = step.body
         let needsEmptyContentLength = step.body == nil && [.POST, .PUT, .PATCH].contains(step.method)
         self.head = head

@@ -77,6 +77,23 @@ extension LoopWorker {
 
     func send(_ c: Connection, slot: Int, now: Int64) {
         let step = compiled.steps[slab[slot].step]
+        if !step.headerExtracts.isEmpty,
+            let bad = step.headerExtracts.first(where: { !slab[slot].extracts.isHeaderSafe(slot: $0.slot) })
+        {
+            // Never on the wire: a line break here would inject a header or smuggle a second request. The
+            // connection is untouched; it goes back to the pool on the next turn of the loop (not recursively, so a
+            // queue of such journeys cannot grow the stack).
+            failStep(
+                slot, .invalidRequest, now: now,
+                message: "extract.\(bad.name) holds a line break or control character; a header cannot carry it")
+            c.state = .busy
+            c.journey = -1
+            loop.assumeIsolated().execute { [self] in
+                // Unless the connection closed in the meantime (then it is already back among the unconnected).
+                if c.state == .busy, c.journey == -1, c.channel != nil { release(c) }
+            }
+            return
+        }
         c.state = .busy
         c.journey = slot
         c.deadline = slab[slot].stepIntended + timeout

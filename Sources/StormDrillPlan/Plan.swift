@@ -71,6 +71,9 @@ public struct Target: Sendable {
     public var process: TargetProcess?
     /// The embedded campus platform's profile (`resilient` or `fragile`); nil means resilient.
     public var profile: String?
+    /// The plan's consent to send traffic to addresses outside loopback and the private networks (a public
+    /// staging host). Without it, or `--allow-target HOST`, such a drill is refused before any traffic.
+    public var allowPublic: Bool = false
 
     public init(
         endpoint: Endpoint, headers: [Header] = [], timeout: PlanDuration = .seconds(10), connections: Int? = nil,
@@ -124,6 +127,13 @@ public struct TargetURL: Sendable, Hashable, CustomStringConvertible {
         } else {
             let shown = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? text
             return .failure(PlanProblem("baseURL must start with http:// or https:// (got \"\(shown)\")"))
+        }
+        // Everything here ends up in the request line or the Host header of every request: a space or a line break
+        // would inject headers into all of them.
+        if let bad = text.unicodeScalars.first(where: { $0.value <= 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            let what = bad == " " ? "a space" : bad == "\r" || bad == "\n" ? "a line break" : "a control character"
+            return .failure(
+                PlanProblem("baseURL must not contain \(what) (\(PlanDecoder.scalarName(bad))); percent-encode it"))
         }
         var rest = Substring(text.dropFirst(scheme.count + 3))
         var basePath = ""

@@ -462,11 +462,21 @@ extension PlanDecoder {
         else { return nil }
         var peak: Double?
         if let p = m["peakRate"], let v = number(p, path + [.key("peakRate")]) {
-            if v > 0 { peak = v } else { report(p, path + [.key("peakRate")], "must be above 0 journeys/s") }
+            if v > 1_000_000 {
+                report(
+                    p, path + [.key("peakRate")],
+                    "is too large: at most 1000000 journeys/s (got \(PlanDecoder.format(v)))")
+            } else if v > 0 {
+                peak = v
+            } else {
+                report(p, path + [.key("peakRate")], "must be above 0 journeys/s")
+            }
         }
         var headroom = 1.0
         if let h = m["headroom"], let v = number(h, path + [.key("headroom")]) {
-            if v >= 1 {
+            if v > 100 {
+                report(h, path + [.key("headroom")], "is too large: at most 100 (got \(PlanDecoder.format(v)))")
+            } else if v >= 1 {
                 headroom = v
             } else {
                 report(h, path + [.key("headroom")], "must be at least 1 (1.5 means 50 % above the forecast peak)")
@@ -490,7 +500,7 @@ extension PlanDecoder {
             }
         }
         positive("errorTolerance", { s.errorTolerance = $0 }, max: 1)
-        positive("latencyFactor", { s.latencyFactor = $0 })
+        positive("latencyFactor", { s.latencyFactor = $0 }, max: 1000)
         positive("throughputFloor", { s.throughputFloor = $0 }, max: 1)
         if let n = m["latencyFloor"], let d = duration(n, path + [.key("latencyFloor")], allowZero: true) {
             s.latencyFloor = d

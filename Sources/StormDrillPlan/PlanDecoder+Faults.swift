@@ -488,10 +488,14 @@ extension PlanDecoder {
             time("jitter", required: false, allowZero: true)
         case .bandwidth:
             if let r = m["rate"] {
-                if let v = number(r, path + [.key("rate")]), v >= 0 {
+                if let v = number(r, path + [.key("rate")]), v >= 0, v <= 1e9 {
                     spec.attributes["rate"] = v
                 } else {
-                    if case .number = r.value { report(r, path + [.key("rate")], "must be KB/s, 0 or more") }
+                    if case .number(let v, _) = r.value {
+                        report(
+                            r, path + [.key("rate")],
+                            v > 1e9 ? "is too large: at most 1000000000 KB/s" : "must be KB/s, 0 or more")
+                    }
                     ok = false
                 }
             } else {

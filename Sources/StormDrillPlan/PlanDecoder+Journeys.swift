@@ -52,6 +52,12 @@ extension PlanDecoder {
         if let w = m["weight"], let v = number(w, path + [.key("weight")]) {
             if v < 0 {
                 report(w, path + [.key("weight")], "must not be negative (got \(PlanDecoder.format(v)))")
+            } else if v > PlanDecoder.maximumWeight {
+                // Weights are relative: a sum of two 1e308 weights is infinite and sends every journey to one.
+                report(
+                    w, path + [.key("weight")],
+                    "is too large: at most \(PlanDecoder.format(PlanDecoder.maximumWeight)) (got \(PlanDecoder.format(v)));"
+                        + " weights are relative, so 1 and 3 split as 1,000 and 3,000 do")
             } else {
                 weight = v
             }

@@ -81,9 +81,11 @@ extension PlanDecoder {
             stages = shape?.expand()
         }
         guard let stages else { return nil }
+        // Saturating sum: thousands of 168h stages must be an error, not an overflow.
         let total = stages.reduce(PlanDuration.zero) { $0 + $1.duration }
-        if total > PlanDuration.seconds(7 * 24 * 3600) {
-            report(node, path, "the stages last \(total), more than the 168h limit")
+        if total > PlanDuration.planLimit {
+            let shownTotal = total.nanoseconds == Int64.max ? "over 292 years" : "\(total)"
+            report(node, path, "the stages last \(shownTotal), more than the 168h limit")
         }
         return .open(OpenLoad(arrival: arrival, stages: stages, shape: shape, maxInFlight: maxInFlight))
     }

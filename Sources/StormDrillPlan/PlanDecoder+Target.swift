@@ -14,7 +14,17 @@ extension PlanDecoder {
         case (.some(let u), .some):
             report(u, path + [.key("baseURL")], "use either \"baseURL\" or \"embedded\", not both")
         case (.some(let u), nil):
-            if let text = string(u, path + [.key("baseURL")]) {
+            if var text = string(u, path + [.key("baseURL")]) {
+                // The host and port may be {{vars.NAME}}, so `--var host=…` can aim a plan (the address rules apply
+                // to what it names); the base path keeps its own templates.
+                if let scheme = text.range(of: "://") {
+                    let end = text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex
+                    let authority = String(text[scheme.upperBound..<end])
+                    if authority.contains("{{") {
+                        guard let substituted = staticText(authority, u, path + [.key("baseURL")]) else { return nil }
+                        text = String(text[..<scheme.upperBound]) + substituted + String(text[end...])
+                    }
+                }
                 switch TargetURL.parse(text) {
                 case .success(let url):
                     endpoint = .url(url)
@@ -69,10 +79,20 @@ extension PlanDecoder {
                 report(p, path + [.key("process")], "a started process needs \"baseURL\", not \"embedded\"")
             }
         }
+        var allowPublic = false
+        if let a = m["allowPublic"] {
+            if case .bool(let b) = a.value {
+                allowPublic = b
+            } else {
+                report(a, path + [.key("allowPublic")], "must be true or false (got \(a.typeName))")
+            }
+        }
         guard let endpoint else { return nil }
-        return Target(
+        var target = Target(
             endpoint: endpoint, headers: headers, timeout: timeout, connections: connections, process: process,
             profile: profile)
+        target.allowPublic = allowPublic
+        return target
     }
 
     mutating func decodeHeaders(
@@ -103,8 +123,12 @@ extension PlanDecoder {
                 continue
             }
             // Scalars, not Characters: "\r\n" is one Character and would slip past a Character test.
-            if value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) {
-                report(m.value, p, "header values must not contain line breaks")
+            if let bad = value.unicodeScalars.first(where: { !PlanDecoder.isFieldScalar($0) }) {
+                let what = bad == "\r" || bad == "\n" ? "line breaks" : "control characters"
+                report(
+                    m.value, p,
+                    "header values must not contain \(what) (found \(PlanDecoder.scalarName(bad)));"
+                        + " a header cannot carry it")
                 continue
             }
             if let t = compileTemplate(
@@ -115,6 +139,17 @@ extension PlanDecoder {
             }
         }
         return out
+    }
+
+    /// What a header value may hold (RFC 9110 field-value): visible characters, space and tab; no other control.
+    static func isFieldScalar(_ s: Unicode.Scalar) -> Bool {
+        s == "\t" || (s.value >= 0x20 && s.value != 0x7F && !(0x80...0x9F).contains(s.value))
+    }
+
+    /// `U+0000`-style name of a scalar, for messages that must not print it raw.
+    static func scalarName(_ s: Unicode.Scalar) -> String {
+        let hex = String(s.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     static func isHeaderToken(_ s: String) -> Bool {

@@ -28,9 +28,11 @@ extension PlanDecoder {
                         ok = false
                     case .success(.literal(let value)):
                         switch context {
-                        case .text where value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }):
+                        case .text where !value.unicodeScalars.allSatisfy(PlanDecoder.isFieldScalar):
                             report(
-                                at: position, path, "{{\(ph.name)}} contains a line break, which a header cannot carry")
+                                at: position, path,
+                                "{{\(ph.name)}} contains a line break or control character, which a header cannot"
+                                    + " carry")
                             ok = false
                         case .path:
                             // Vars are plain text: percent-encode what a path cannot carry as is.

@@ -18,7 +18,9 @@ public struct PlanDecoder {
         "journeys", "slo", "dependencies", "faults", "abortWhen", "thresholds", "audit", "probes", "forecast",
         "analysis", "gameDay",
     ]
-    static let targetKeys = ["baseURL", "embedded", "profile", "headers", "timeout", "connections", "process"]
+    static let targetKeys = [
+        "baseURL", "embedded", "profile", "headers", "timeout", "connections", "process", "allowPublic",
+    ]
     /// Profiles of the embedded campus platform.
     static let campusProfiles = ["resilient", "fragile"]
     static let openKeys = ["model", "arrival", "stages", "shape", "maxInFlight"]
@@ -145,18 +147,21 @@ public struct PlanDecoder {
 
     mutating func integer(_ node: JSONNode, _ path: [PathComponent], min: Int, max: Int) -> Int? {
         guard let v = number(node, path) else { return nil }
-        guard v == v.rounded(), let i = Int(exactly: v) else {
+        guard v == v.rounded() else {
             report(node, path, "must be a whole number (got \(PlanDecoder.format(v)))")
             return nil
         }
-        guard i >= min else {
+        // 1e23 is a whole number, just not one an Int holds: say it is too large (or small), with the limit.
+        guard v >= Double(min) else {
             report(
                 node, path,
-                i <= 0 && min == 1 ? "must be greater than 0 (got \(i))" : "must be at least \(min) (got \(i))")
+                v <= 0 && min == 1
+                    ? "must be greater than 0 (got \(PlanDecoder.format(v)))"
+                    : "must be at least \(min) (got \(PlanDecoder.format(v)))")
             return nil
         }
-        guard i <= max else {
-            report(node, path, "must be at most \(max) (got \(i))")
+        guard v <= Double(max), let i = Int(exactly: v), i <= max else {
+            report(node, path, "is too large: at most \(max) (got \(PlanDecoder.format(v)))")
             return nil
         }
         return i
@@ -174,8 +179,15 @@ public struct PlanDecoder {
             report(node, path, "must not be negative (got \"\(text)\")")
             return nil
         }
-        guard let d = PlanDuration(parsing: text) else {
-            var message = "invalid duration \"\(text)\"; use a number with a unit: ms, s, m or h (\"250ms\", \"10s\")"
+        let parsed = PlanDuration.parse(text)
+        if case .failure(.tooLong) = parsed {
+            report(node, path, "is too long: at most 168h (got \"\(PlanDecoder.shown(text))\")")
+            return nil
+        }
+        guard case .success(let d) = parsed else {
+            var message =
+                "invalid duration \"\(PlanDecoder.shown(text))\"; use a number with a unit: ms, s, m or h"
+                + " (\"250ms\", \"10s\")"
             if Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) != nil {
                 message += "; did you mean \"\(text.trimmingCharacters(in: .whitespacesAndNewlines))s\"?"
             }
@@ -186,11 +198,20 @@ public struct PlanDecoder {
             report(node, path, "must be greater than 0 (got \"\(text)\")")
             return nil
         }
-        if d > PlanDuration.seconds(7 * 24 * 3600) {
-            report(node, path, "must be at most 168h (got \"\(text)\")")
+        if d > PlanDuration.planLimit {
+            report(node, path, "is too long: at most 168h (got \"\(PlanDecoder.shown(text))\")")
             return nil
         }
         return d
+    }
+
+    /// The largest journey weight (weights are relative; this keeps their sum finite and exact enough).
+    static let maximumWeight = 1_000_000.0
+
+    /// User text echoed in a message: at most 40 characters (then `…`), control characters escaped.
+    static func shown(_ text: String) -> String {
+        let cut = text.count > 40 ? String(text.prefix(40)) + "…" : text
+        return TerminalText.escaped(cut)
     }
 
     static func format(_ v: Double) -> String {

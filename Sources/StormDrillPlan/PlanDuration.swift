@@ -8,16 +8,53 @@ public struct PlanDuration: Sendable, Hashable, Comparable, Codable, CustomStrin
 
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
 
-    public static func milliseconds(_ ms: Int64) -> PlanDuration { PlanDuration(nanoseconds: ms * 1_000_000) }
-    public static func seconds(_ s: Double) -> PlanDuration { PlanDuration(nanoseconds: Int64((s * 1e9).rounded())) }
+    /// Saturates at ±`Int64.max` nanoseconds (about 292 years) instead of trapping.
+    public static func milliseconds(_ ms: Int64) -> PlanDuration {
+        let (product, overflow) = ms.multipliedReportingOverflow(by: 1_000_000)
+        return PlanDuration(nanoseconds: overflow ? (ms < 0 ? Int64.min : Int64.max) : product)
+    }
+    /// Saturates as `milliseconds(_:)` does; NaN is zero.
+    public static func seconds(_ s: Double) -> PlanDuration {
+        PlanDuration(nanoseconds: PlanDuration.saturating(s * 1e9))
+    }
     public static let zero = PlanDuration(nanoseconds: 0)
 
     public var seconds: Double { Double(nanoseconds) / 1e9 }
     public var milliseconds: Double { Double(nanoseconds) / 1e6 }
 
     public static func < (lhs: PlanDuration, rhs: PlanDuration) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+    /// Saturating: a sum of plan-supplied durations can never trap (15,251 stages of 168h do not overflow).
     public static func + (lhs: PlanDuration, rhs: PlanDuration) -> PlanDuration {
-        PlanDuration(nanoseconds: lhs.nanoseconds + rhs.nanoseconds)
+        let (sum, overflow) = lhs.nanoseconds.addingReportingOverflow(rhs.nanoseconds)
+        return PlanDuration(nanoseconds: overflow ? (rhs.nanoseconds < 0 ? Int64.min : Int64.max) : sum)
+    }
+
+    /// Rounds `nanoseconds` to an Int64, saturating beyond its range; NaN becomes 0.
+    public static func saturating(_ nanoseconds: Double) -> Int64 {
+        guard !nanoseconds.isNaN else { return 0 }
+        if nanoseconds >= 9.2e18 { return Int64.max }
+        if nanoseconds <= -9.2e18 { return Int64.min }
+        return Int64(nanoseconds.rounded())
+    }
+
+    /// The longest duration a plan may write: 168 hours.
+    public static let planLimit = PlanDuration(nanoseconds: 7 * 24 * 3600 * 1_000_000_000)
+
+    /// Why a duration string was not read.
+    public enum ParseProblem: Error, Sendable, Hashable {
+        /// Not a number with a unit.
+        case malformed
+        /// Well formed, but longer than any clock here can hold (at least 10^18 ns, about 31 years).
+        case tooLong
+    }
+
+    /// Parses a duration string, saying why it was not read.
+    public static func parse(_ text: String) -> Result<PlanDuration, ParseProblem> {
+        switch PlanDuration.scan(text) {
+        case nil: .failure(.malformed)
+        case .some(let total) where !total.isFinite || total >= 1e18: .failure(.tooLong)
+        case .some(let total): .success(PlanDuration(nanoseconds: Int64(total.rounded())))
+        }
     }
 
     /// Units accepted in plans, longest suffix first so that `ms` is not read as `m`.
@@ -25,8 +62,14 @@ public struct PlanDuration: Sendable, Hashable, Comparable, Codable, CustomStrin
         ("ms", 1e6), ("us", 1e3), ("µs", 1e3), ("ns", 1), ("h", 3600e9), ("m", 60e9), ("s", 1e9),
     ]
 
-    /// Parses a duration string; returns nil with no explanation (callers phrase the error).
+    /// Parses a duration string; returns nil with no explanation (callers phrase the error, see `parse(_:)`).
     public init?(parsing text: String) {
+        guard case .success(let d) = PlanDuration.parse(text) else { return nil }
+        self = d
+    }
+
+    /// The total in nanoseconds of a well-formed duration string (possibly infinite), nil if malformed.
+    private static func scan(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return nil }
         var rest = Substring(trimmed)
@@ -54,8 +97,8 @@ public struct PlanDuration: Sendable, Hashable, Comparable, Codable, CustomStrin
             total += number * unit.nanoseconds
             sawComponent = true
         }
-        guard sawComponent, total.isFinite, total < 1e18 else { return nil }
-        self.nanoseconds = Int64(total.rounded())
+        guard sawComponent else { return nil }
+        return total
     }
 
     /// The shortest exact plan spelling: `"1m30s"`, `"250ms"`, `"0s"`.

@@ -6,7 +6,7 @@ extension Plan {
     public func scaled(by factor: Double) -> Plan {
         guard factor != 1, factor > 0 else { return self }
         func s(_ d: PlanDuration) -> PlanDuration {
-            PlanDuration(nanoseconds: max(1_000_000, Int64((Double(d.nanoseconds) * factor).rounded())))
+            PlanDuration(nanoseconds: max(1_000_000, PlanDuration.saturating(Double(d.nanoseconds) * factor)))
         }
         var plan = self
         switch load {

@@ -37,6 +37,21 @@ public struct ExtractSlots: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// True when the value, written as header text, holds no control character (tab aside) and no line break: what
+    /// a header value may carry on the wire (RFC 9110 field-value). False for a slot that is not set.
+    public func isHeaderSafe(slot: Int) -> Bool {
+        guard slot < isSet.count, isSet[slot] else { return false }
+        let token = values[slot]
+        if !token.contains(UInt8(ascii: "\\")) { return token.allSatisfy(ExtractSlots.isFieldByte) }
+        var decoded: [UInt8] = []
+        ExtractSlots.writeText(token: token, into: &decoded)
+        return decoded.allSatisfy(ExtractSlots.isFieldByte)
+    }
+
+    /// A byte a header value may hold: visible ASCII, space, tab and bytes of UTF-8 sequences (obs-text).
+    @inlinable
+    public static func isFieldByte(_ b: UInt8) -> Bool { b == 0x09 || (b >= 0x20 && b != 0x7F) }
+
     static func writeText(token: [UInt8], into sink: inout some TemplateByteSink) {
         guard token.count >= 2, token.first == UInt8(ascii: "\""), token.last == UInt8(ascii: "\"") else {
             sink.appendBytes(token)

@@ -104,6 +104,8 @@ public struct DrillHistory: Sendable, Equatable {
             return (file, try ReportStore.read(path: file))
         } catch let error as DecodingError {
             throw ReadError(path: path, reason: describe(error))
+        } catch let error as ReportValueError {
+            throw ReadError(path: path, reason: error.description)
         } catch {
             throw ReadError(path: path, reason: "cannot read \(file): \(error.localizedDescription)")
         }

@@ -167,6 +167,12 @@ public enum ReportStore {
     /// Reads a report back (for `stormdrill report`, `compare` and tests).
     public static func read(path: String) throws -> DrillReport {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return try JSONDecoder().decode(DrillReport.self, from: data)
+        do {
+            return try JSONDecoder().decode(DrillReport.self, from: data)
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            // Foundation says "not valid JSON" for a number that does not fit an Int: say which value it was.
+            if let problem = ReportValueError.find(in: data) { throw problem }
+            throw DecodingError.dataCorrupted(context)
+        }
     }
 }

@@ -96,21 +96,16 @@ public struct DrillRunner: Sendable {
         }.joined()
     }
 
-    /// Runs the drill. Never throws: every failure ends up in the report.
-    public func run() async -> DrillOutcome {
+    /// Runs the drill after `preflight` (`DrillPreflight.check`) passed. Never throws: every failure ends up in the
+    /// report.
+    public func run(_ preflight: DrillPreflight) async -> DrillOutcome {
         let control = RunControl()
         let plan = loaded.plan
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        // The report folder exists from the start, so that the game-day journal and the placeholder report have a
-        // place before anything else happens.
-        let startedAtDate = Date()
-        var reportDirectory: String?
-        do {
-            reportDirectory = try ReportStore.makeRunDirectory(
-                base: options.outDirectory, startedAt: startedAtDate, planName: plan.name)
-        } catch {
-            control.recordProblem(error.description)
-        }
+        // The report folder exists from the start (the preflight made it), so that the game-day journal and the
+        // placeholder report have a place before anything else happens.
+        let startedAtDate = preflight.startedAt
+        let reportDirectory: String? = preflight.reportDirectory
         // The embedded target reports its port here once it listens.
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var embeddedServer: CampusPlatformServices?
@@ -143,6 +138,7 @@ public struct DrillRunner: Sendable {
         }
         let drill = DrillService(
             runner: self, control: control, ports: ports, embedded: embeddedServer != nil,
+            targetAddress: preflight.resolved.target,
             reportDirectory: reportDirectory, startedAtDate: startedAtDate, live: live)
         services.append(
             .init(

@@ -18,6 +18,8 @@ struct DrillService: Service {
     /// The embedded target's bound port (nothing is sent for a target with a URL).
     let ports: AsyncStream<Int>
     let embedded: Bool
+    /// The target's address as the preflight resolved and checked it (nil for an embedded target).
+    let targetAddress: SocketAddress?
     /// The run folder (nil when it could not be made: the problem is recorded).
     let reportDirectory: String?
     let startedAtDate: Date
@@ -103,7 +105,12 @@ struct DrillService: Service {
         }
         let address: SocketAddress
         do {
-            address = try await DrillService.resolve(url)
+            // The address the preflight checked: a second lookup could answer differently (DNS rebinding).
+            if let targetAddress, !embedded {
+                address = targetAddress
+            } else {
+                address = try await DrillService.resolve(url)
+            }
         } catch {
             control.recordProblem("cannot resolve target host \(url.host): \(error)")
             await teardown()

@@ -62,6 +62,14 @@ struct RunCommand: AsyncParsableCommand {
             valueName: "duration"))
     var autoContinue: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Allow traffic to this host although it resolves outside loopback and the private networks"
+                + " (repeatable); the plan's \"target.allowPublic\": true allows every host.",
+            valueName: "host"))
+    var allowTarget: [String] = []
+
     func validate() throws {
         if let eventLoops, eventLoops < 1 || eventLoops > 256 {
             throw ValidationError("--event-loops must be between 1 and 256")
@@ -155,7 +163,24 @@ struct RunCommand: AsyncParsableCommand {
                         : "stormdrill: audit \(checked)/\(total) looked up\n")
             }
         }
-        let outcome = await DrillRunner(loaded: loaded, options: options).run()
+        let preflight: DrillPreflight
+        switch await DrillPreflight.check(
+            loaded.plan, outDirectory: out, addresses: TargetAddressCheck(allowedHosts: allowTarget))
+        {
+        case .failure(let refusal):
+            FileHandleOutput.standardError.write("stormdrill: refused before any traffic: \(refusal)\n")
+            throw ExitCode(2)
+        case .success(let p):
+            preflight = p
+        }
+        for d in loaded.plan.dependencies where !NetworkAddress.isLoopback(host: d.listen.host) {
+            FileHandleOutput.standardError.write(
+                "stormdrill: warning: the fault proxy of dependency \"\(d.name)\" listens on \(d.listen), reachable"
+                    + " from the network: anyone who reaches it is forwarded to \(d.upstream)\n")
+        }
+        var pinned = loaded
+        pinned.plan = preflight.resolved.plan
+        let outcome = await DrillRunner(loaded: pinned, options: options).run(preflight)
         progress.finish()
         if quiet {
             if let path = outcome.reportPath { FileHandleOutput.standardOutput.write(path + "\n") }
@@ -225,7 +250,7 @@ final class ProgressPrinter: Sendable {
             + "  p99 \(SummaryRenderer.ms(Double(s.windowP99Microseconds) / 1000))  in flight \(s.inFlight)"
             + (p.held ? "  HELD" : "")
         if terminal {
-            FileHandleOutput.standardError.write("\r\u{1B}[K" + line)
+            FileHandleOutput.standardError.write(control: "\r\u{1B}[K", line)
         } else {
             let due = lastPlain.withLock { last -> Bool in
                 if p.elapsedSeconds - last >= 5 {
@@ -239,6 +264,6 @@ final class ProgressPrinter: Sendable {
     }
 
     func finish() {
-        if enabled && terminal { FileHandleOutput.standardError.write("\r\u{1B}[K") }
+        if enabled && terminal { FileHandleOutput.standardError.write(control: "\r\u{1B}[K") }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CampusPlatform
 import Logging
 import ServiceLifecycle
+import StormDrillPlan
 import UnixSignals
 
 /// `stormdrill serve campus`: the campus platform (order service plus its payment, dispatch and notification
@@ -97,6 +98,12 @@ struct ServeCommand: AsyncParsableCommand {
                 notification listening on http://127.0.0.1:\(ports.notification)
 
                 """)
+        }
+        if !NetworkAddress.isLoopback(host: host) {
+            FileHandleOutput.standardError.write(
+                "stormdrill serve: warning: the order service and the student page listen on \(host), reachable from"
+                    + " the network: anyone who reaches it can browse the menu, place orders and read their status;"
+                    + " payment, dispatch and notification stay on 127.0.0.1\n")
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StormDrillEngine
+import StormDrillPlan
 
 #if canImport(Glibc)
 import Glibc
@@ -61,8 +62,16 @@ enum FileHandleOutput {
 
     private var handle: FileHandle { self == .standardOutput ? .standardOutput : .standardError }
 
+    /// Writes `text` with control characters escaped (`TerminalText`): plan names, target answers and error
+    /// messages are echoed here, and none of them may drive the terminal.
     func write(_ text: String) {
-        handle.write(Data(text.utf8))
+        handle.write(Data(TerminalText.escaped(text).utf8))
+    }
+
+    /// Writes the program's own terminal controls (the progress line's carriage return and erase), then `text`
+    /// escaped as by `write(_:)`.
+    func write(control: String, _ text: String = "") {
+        handle.write(Data((control + TerminalText.escaped(text)).utf8))
     }
 
     var isTerminal: Bool {

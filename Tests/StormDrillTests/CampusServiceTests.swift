@@ -106,3 +106,38 @@ extension StormDrillTests {
         }
     }
 }
+
+extension StormDrillTests.CampusServiceTests {
+    @Test(
+        "extreme numbers in an order are answered 4xx and the service stays up (a total of 1e300 once killed it)",
+        arguments: [
+            #""total": 1e300"#, #""total": -1e300"#, #""total": 1.7976931348623157e308"#, #""total": 0"#,
+            #""total": -1"#, #""total": 9223372036854775807"#,
+        ])
+    func extremeTotals(field: String) async throws {
+        try await Self.withServer { port in
+            let body =
+                #"{"student": "s", "canteen": "central-canteen", "dorm": "maple-hall", "#
+                + #""items": [{"sku": "central-soy-milk", "qty": 1}], \#(field)}"#
+            let r = try await TestHTTP.request(.POST, port: port, path: "/orders", body: body)
+            #expect((400..<500).contains(r.status), "\(r.body)")
+            let health = try await TestHTTP.request(.GET, port: port, path: "/health")
+            #expect(health.status == 200)
+        }
+    }
+
+    @Test(
+        "extreme quantities are answered 4xx and the service stays up",
+        arguments: ["1e300", "-1", "0", "9223372036854775807", "-9223372036854775808", "1.5", "1e20"])
+    func extremeQuantities(qty: String) async throws {
+        try await Self.withServer { port in
+            let body =
+                #"{"student": "s", "canteen": "central-canteen", "dorm": "maple-hall", "#
+                + #""items": [{"sku": "central-soy-milk", "qty": \#(qty)}]}"#
+            let r = try await TestHTTP.request(.POST, port: port, path: "/orders", body: body)
+            #expect((400..<500).contains(r.status), "\(r.body)")
+            let health = try await TestHTTP.request(.GET, port: port, path: "/health")
+            #expect(health.status == 200)
+        }
+    }
+}
