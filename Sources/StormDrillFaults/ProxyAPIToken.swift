@@ -2,8 +2,8 @@ import Foundation
 
 /// The control API's optional token (`stormdrill proxy --api-token TOKEN` or `STORMDRILL_PROXY_TOKEN`). A request
 /// carries it in any of three ways: `Authorization: Bearer TOKEN`; `X-StormDrill-Token: TOKEN`; or as the password
-/// of HTTP Basic authentication, which is what Toxiproxy clients built on Go's net/http or Python's requests send
-/// when the token is in the API address (`http://stormdrill:TOKEN@127.0.0.1:8474`; the user name is ignored).
+/// of HTTP Basic authentication, which is what clients built on Go's net/http or Python's requests send when the
+/// token is in the API address (`http://stormdrill:TOKEN@127.0.0.1:8474`; the user name is ignored).
 public struct ProxyAPIToken: Sendable, CustomStringConvertible {
     /// The environment variable `stormdrill proxy` reads the token from when `--api-token` is not given.
     public static let environmentVariable = "STORMDRILL_PROXY_TOKEN"

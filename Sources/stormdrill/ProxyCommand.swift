@@ -20,7 +20,7 @@ struct ProxyCommand: AsyncParsableCommand {
             checked), at most --max-proxies of them, unless --allow-remote is given. With a token (--api-token or \
             STORMDRILL_PROXY_TOKEN), every API request must carry it: Authorization: Bearer TOKEN, \
             X-StormDrill-Token: TOKEN, or HTTP Basic with the token as password \
-            (http://stormdrill:TOKEN@127.0.0.1:8474 in a Toxiproxy client). A loopback-bound API answers only \
+            (http://stormdrill:TOKEN@127.0.0.1:8474 in a Go or requests-based client). A loopback-bound API answers only \
             Host headers that name loopback.
             """
     )
