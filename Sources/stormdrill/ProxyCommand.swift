@@ -17,11 +17,11 @@ struct ProxyCommand: AsyncParsableCommand {
             {"name", "listen", "upstream", "enabled"} objects, plus an optional "protocol": "http" for the \
             per-request HTTP faults. The API is bound to loopback unless --allow-remote is given; proxies listen on \
             loopback and forward to loopback or private addresses only (host names are resolved and every address \
-            checked), at most --max-proxies of them, unless --allow-remote is given. With a token (--api-token or \
-            STORMDRILL_PROXY_TOKEN), every API request must carry it: Authorization: Bearer TOKEN, \
+            checked) unless --allow-remote is given; at most --max-proxies of them exist at once. With a token \
+            (--api-token or STORMDRILL_PROXY_TOKEN), every API request must carry it: Authorization: Bearer TOKEN, \
             X-StormDrill-Token: TOKEN, or HTTP Basic with the token as password \
-            (http://stormdrill:TOKEN@127.0.0.1:8474 in a Go or requests-based client). A loopback-bound API answers only \
-            Host headers that name loopback.
+            (http://stormdrill:TOKEN@127.0.0.1:8474 in a Go or requests-based client). A loopback-bound API \
+            answers only Host headers that name loopback.
             """
     )
 
