@@ -25,12 +25,12 @@ final class BandwidthStage: ToxicStage {
         let now = owner.eventLoop.now
         switch event {
         case .data(var buffer, let readAt, let promise):
-            let piece = rate * 100
+            let piece = SaturatingTime.product(rate, 100)
             while buffer.readableBytes > 0 {
                 let length = min(piece, buffer.readableBytes)
                 let slice = buffer.readSlice(length: length)!
                 // Bytes per millisecond → nanoseconds for this piece.
-                let cost = TimeAmount.nanoseconds(Int64(length) * 1_000_000 / Int64(rate))
+                let cost = SaturatingTime.transmission(bytes: length, kilobytesPerSecond: rate)
                 nextFree = max(nextFree, now) + cost
                 let last = buffer.readableBytes == 0
                 queue.push(.data(slice, readAt: readAt, promise: last ? promise : nil), due: nextFree)

@@ -17,6 +17,8 @@ extension ProxyRegistry {
     static let probeToleranceMilliseconds = 5.0
     /// How long "no answer" is awaited for black holes and held data.
     static let silenceMilliseconds: Int64 = 300
+    /// The largest limit_data a probe checks (it sends that many bytes and 1,000 more).
+    static let probeLimitBytes = 64 << 20
 
     /// Verifies a proxy is down: a TCP connect to its listen address is refused.
     public nonisolated func verifyDown(proxy name: String) async -> ProbeResult {
@@ -321,6 +323,15 @@ extension ProxyRegistry {
                     true
                 )
             case .limitData(let limit):
+                // The probe sends limit + 1000 bytes in one buffer; a limit of a terabyte would exhaust memory.
+                guard limit <= probeLimitBytes else {
+                    return (
+                        result(
+                            false,
+                            "limit_data \(limit) bytes is above what a probe sends (\(probeLimitBytes) bytes); "
+                                + "not probed"), true
+                    )
+                }
                 if down {
                     try await connection.send("SEND \(limit + 1000)\n")
                     let (met, record) = await connection.wait(timeout: .seconds(3)) { $0.closedAt != nil }

@@ -16,6 +16,8 @@ final class FaultProxy: Sendable {
     private struct State {
         var listen: HostPort
         var upstream: HostPort
+        /// The upstream's checked addresses, connected to instead of resolving the name again; empty: by name.
+        var upstreamAddresses: [SocketAddress]
         var proto: ProxyProtocol
         var enabled = false
         var listener: (any Channel)?
@@ -33,19 +35,23 @@ final class FaultProxy: Sendable {
     private let state: Mutex<State>
     static let upstreamConnectTimeout = TimeAmount.seconds(5)
 
+    /// - Parameters:
+    ///   - upstreamAddresses: the addresses checked for `upstream` (see `ProxyRules`); empty connects by name.
     init(
-        name: String, listen: HostPort, upstream: HostPort, proto: ProxyProtocol, group: any EventLoopGroup,
-        logger: Logger
+        name: String, listen: HostPort, upstream: HostPort, upstreamAddresses: [SocketAddress] = [],
+        proto: ProxyProtocol, group: any EventLoopGroup, logger: Logger
     ) {
         self.name = name
         self.group = group
         self.logger = logger
-        self.state = Mutex(State(listen: listen, upstream: upstream, proto: proto))
+        self.state = Mutex(
+            State(listen: listen, upstream: upstream, upstreamAddresses: upstreamAddresses, proto: proto))
     }
 
     var isEnabled: Bool { state.withLock { $0.enabled } }
     var listen: HostPort { state.withLock { $0.listen } }
     var upstream: HostPort { state.withLock { $0.upstream } }
+    var upstreamAddresses: [SocketAddress] { state.withLock { $0.upstreamAddresses } }
     var proto: ProxyProtocol { state.withLock { $0.proto } }
 
     var info: ProxyInfo {
@@ -106,10 +112,11 @@ final class FaultProxy: Sendable {
     }
 
     /// Changes the addresses (only while stopped; the registry stops and restarts around it).
-    func setAddresses(listen: HostPort, upstream: HostPort) {
+    func setAddresses(listen: HostPort, upstream: HostPort, upstreamAddresses: [SocketAddress]) {
         state.withLock {
             $0.listen = listen
             $0.upstream = upstream
+            $0.upstreamAddresses = upstreamAddresses
         }
     }
 
@@ -117,19 +124,20 @@ final class FaultProxy: Sendable {
 
     private func accept(_ child: any Channel) -> EventLoopFuture<Void> {
         let remote = child.remoteAddress
-        let (id, upstream, proto, route) = state.withLock { s in
+        let (id, upstream, addresses, proto, route) = state.withLock { s in
             s.nextConnectionID += 1
             var route: ProbeRoute?
             if let port = remote?.port, let ip = remote?.ipAddress, ip == "127.0.0.1" || ip == "::1" {
                 route = s.probes[port]
             }
-            return (s.nextConnectionID, s.upstream, s.proto, route)
+            return (s.nextConnectionID, s.upstream, s.upstreamAddresses, s.proto, route)
         }
         route?.markAccepted()
         let loop = child.eventLoop
         let connection = ProxyConnection(id: id, eventLoop: loop, probe: route)
         let started = connection.start(
-            client: child, upstream: route?.responder ?? upstream, proto: proto,
+            client: child, upstream: route?.responder ?? upstream, addresses: route == nil ? addresses : [],
+            proto: proto,
             connectTimeout: Self.upstreamConnectTimeout)
         let snapshot = state.withLock { s -> ToxicSnapshot? in
             // Accepted just as the proxy went down: `stop()` has already taken its list of connections, so this one

@@ -12,6 +12,11 @@ public struct FaultProxyError: Error, Hashable, Sendable, CustomStringConvertibl
         case invalidStream
         case invalidToxicType(String)
         case shutDown
+        case forbiddenAddress(String)
+        case tooManyProxies(Int)
+        case unresolvable(String)
+        case unauthorized
+        case hostNotAllowed(String)
     }
 
     private let code: Code
@@ -40,6 +45,19 @@ public struct FaultProxyError: Error, Hashable, Sendable, CustomStringConvertibl
     public static func invalidToxicType(_ type: String) -> Self { Self(.invalidToxicType(String(type.prefix(64)))) }
     /// The registry has been shut down.
     public static var shutDown: Self { Self(.shutDown) }
+    /// A listen or upstream address the proxy's rules refuse (public, link-local or every interface without
+    /// `--allow-remote`); the reason names the address and how to allow it.
+    public static func forbiddenAddress(_ reason: String) -> Self {
+        Self(.forbiddenAddress(String(reason.prefix(320))))
+    }
+    /// The registry already holds its maximum number of proxies.
+    public static func tooManyProxies(limit: Int) -> Self { Self(.tooManyProxies(limit)) }
+    /// An upstream host name that does not resolve.
+    public static func unresolvable(_ host: String) -> Self { Self(.unresolvable(String(host.prefix(80)))) }
+    /// The control API's token is missing or wrong.
+    public static var unauthorized: Self { Self(.unauthorized) }
+    /// A `Host` header the loopback-bound control API does not answer (DNS rebinding).
+    public static func hostNotAllowed(_ host: String) -> Self { Self(.hostNotAllowed(String(host.prefix(80)))) }
 
     public var description: String {
         switch code {
@@ -54,6 +72,15 @@ public struct FaultProxyError: Error, Hashable, Sendable, CustomStringConvertibl
         case .invalidStream: "stream was invalid, can be either upstream or downstream"
         case .invalidToxicType(let type): "invalid toxic type: \(type)"
         case .shutDown: "the proxy registry has been shut down"
+        case .forbiddenAddress(let reason): "address not allowed: \(reason)"
+        case .tooManyProxies(let limit):
+            "too many proxies: this proxy holds at most \(limit) (delete some, or raise --max-proxies)"
+        case .unresolvable(let host): "upstream host \(host) does not resolve to any address"
+        case .unauthorized:
+            "missing or wrong API token: send it as Authorization: Bearer TOKEN or X-StormDrill-Token: TOKEN"
+        case .hostNotAllowed(let host):
+            "Host \(host) not allowed: the API is bound to loopback and answers only Host localhost, 127.0.0.1 "
+                + "or [::1] (a web page must not drive it through DNS rebinding)"
         }
     }
 
@@ -62,7 +89,11 @@ public struct FaultProxyError: Error, Hashable, Sendable, CustomStringConvertibl
         switch code {
         case .proxyExists, .toxicExists: 409
         case .proxyNotFound, .toxicNotFound: 404
-        case .invalid, .missingField, .badRequestBody, .invalidStream, .invalidToxicType: 400
+        case .invalid, .missingField, .badRequestBody, .invalidStream, .invalidToxicType, .unresolvable: 400
+        case .unauthorized: 401
+        case .forbiddenAddress, .hostNotAllowed: 403
+        // Not 409: Toxiproxy clients read 409 as "proxy already exists".
+        case .tooManyProxies: 429
         case .bindFailed, .shutDown: 500
         }
     }

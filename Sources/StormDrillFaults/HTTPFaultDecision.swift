@@ -38,9 +38,9 @@ struct HTTPFaultDecision {
                 let fires = roll(rate)
                 counters?.record(faulted: fires)
                 if fires {
-                    var ms = Int64(delay)
-                    if jitter > 0 { ms += Int64.random(in: -Int64(jitter)..<Int64(jitter)) }
-                    decision.delay = decision.delay + .milliseconds(max(0, ms))
+                    // Saturated: two delays of 5e12 ms once overflowed this sum and the trap took the process down.
+                    let held = SaturatingTime.jittered(milliseconds: Int64(delay), jitter: Int64(jitter))
+                    decision.delay = SaturatingTime.sum(decision.delay, held)
                     decision.fired.append(name)
                 }
             case .httpError(let status, let rate, let body):

@@ -1,3 +1,5 @@
+import StormDrillPlan
+
 /// A `host:port` address as Toxiproxy writes them: `127.0.0.1:8474`, `localhost:0`, `[::1]:9000`.
 public struct HostPort: Hashable, Sendable, CustomStringConvertible {
     /// The host name or IP address, without brackets.
@@ -47,11 +49,9 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    /// True for 127.0.0.0/8, ::1 and `localhost`.
-    public var isLoopback: Bool {
-        let h = host.lowercased()
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.") || h == "0:0:0:0:0:0:0:1"
-    }
+    /// True for a loopback address (127.0.0.0/8, ::1, parsed strictly) and the name `localhost`; a name such as
+    /// `127.evil.example` is not loopback.
+    public var isLoopback: Bool { NetworkAddress.isLoopback(host: host) }
 
     /// The address a local client connects to for this listen address: a wildcard host becomes loopback.
     var connectable: HostPort {

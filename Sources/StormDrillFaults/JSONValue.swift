@@ -57,8 +57,9 @@ struct JSONFields {
         switch object[key] {
         case nil, .null?: return current
         case .number(let d)?:
-            guard d == d.rounded(), abs(d) <= 1e15 else {
-                throw FaultProxyError.badRequestBody("\(key) must be a whole number")
+            // Checked before the conversion: Int(1e300) or Int(.nan) would trap.
+            guard d.isFinite, d == d.rounded(), abs(d) <= 1e15 else {
+                throw FaultProxyError.badRequestBody("\(key) must be a whole number from -10^15 to 10^15")
             }
             return Int(d)
         default: throw FaultProxyError.badRequestBody("\(key) must be a number")

@@ -27,9 +27,7 @@ final class LatencyStage: ToxicStage {
     }
 
     private func delay() -> TimeAmount {
-        var ms = latency
-        if jitter > 0 { ms += Int64.random(in: -jitter..<jitter) }
-        return .milliseconds(max(0, ms))
+        SaturatingTime.jittered(milliseconds: latency, jitter: jitter)
     }
 
     func receive(_ event: StreamEvent) {

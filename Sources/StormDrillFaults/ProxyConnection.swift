@@ -46,8 +46,11 @@ final class ProxyConnection {
 
     /// Sets up the client channel and connects the upstream one; fails (and the client is closed) if the upstream
     /// cannot be reached, as Toxiproxy does.
+    /// - Parameters:
+    ///   - addresses: the upstream's checked addresses, tried instead of resolving its name; empty: by name.
     func start(
-        client: any Channel, upstream: HostPort, proto: ProxyProtocol, connectTimeout: TimeAmount
+        client: any Channel, upstream: HostPort, addresses: [SocketAddress], proto: ProxyProtocol,
+        connectTimeout: TimeAmount
     ) -> EventLoopFuture<Void> {
         let downstreamLink = self.downstreamLink
         let upstreamLink = self.upstreamLink
@@ -62,7 +65,7 @@ final class ProxyConnection {
             case .tcp:
                 let glue = ProxyGlueHandler(link: downstreamLink)
                 try sync.addHandler(glue)
-                return connectUpstream(upstream, timeout: connectTimeout) { channel in
+                return connectUpstream(upstream, addresses, timeout: connectTimeout) { channel in
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(upstreamLink)
                     let upstreamGlue = ProxyGlueHandler(link: upstreamLink)
@@ -83,7 +86,7 @@ final class ProxyConnection {
                 try sync.addHandler(handler)
                 http = handler
                 handler.apply(toxics)
-                return connectUpstream(upstream, timeout: connectTimeout) { channel in
+                return connectUpstream(upstream, addresses, timeout: connectTimeout) { channel in
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(upstreamLink)
                     try sync.addHTTPClientHandlers()
@@ -105,11 +108,13 @@ final class ProxyConnection {
     }
 
     private func connectUpstream(
-        _ address: HostPort, timeout: TimeAmount, configure: @escaping (any Channel) throws -> Void
+        _ address: HostPort, _ pinned: [SocketAddress], timeout: TimeAmount,
+        configure: @escaping (any Channel) throws -> Void
     ) -> EventLoopFuture<Void> {
         let loop = eventLoop
         let pending = NIOLoopBound((self, configure), eventLoop: loop)
         return ClientBootstrap(group: loop)
+            .resolver(pinned.isEmpty ? nil : PinnedResolver(addresses: pinned, eventLoop: loop))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(timeout)
             .channelInitializer { channel in

@@ -4,6 +4,8 @@ import NIOPosix
 
 /// All fault proxies of a process, by name: the one API the drill runner and the Toxiproxy-compatible control API
 /// both use. Changes are serialised (two concurrent updates of one proxy never interleave); reads are immediate.
+/// Every create and address change passes the registry's `ProxyRules`: loopback listeners, loopback or private
+/// upstreams and at most 256 proxies unless the rules say otherwise.
 ///
 /// ```swift
 /// let registry = ProxyRegistry()
@@ -16,6 +18,8 @@ import NIOPosix
 public actor ProxyRegistry {
     private let group: any EventLoopGroup
     private let logger: Logger
+    /// The address rules and the cap every create and update is checked against.
+    public nonisolated let rules: ProxyRules
     private var proxies: [String: FaultProxy] = [:]
     private var order: [String] = []
     private var isShutDown = false
@@ -23,12 +27,16 @@ public actor ProxyRegistry {
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
     /// - Parameters:
+    ///   - rules: where proxies may listen and forward to, and how many there may be (default: loopback listeners,
+    ///     loopback or private upstreams, 256 proxies).
     ///   - eventLoopGroup: where listeners and connections run (default: NIO's shared group).
     ///   - logger: proxy lifecycle messages (connections are logged at debug level only).
     public init(
+        rules: ProxyRules = ProxyRules(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "stormdrill.faults")
     ) {
+        self.rules = rules
         self.group = eventLoopGroup
         self.logger = logger
     }
@@ -59,7 +67,8 @@ public actor ProxyRegistry {
     // MARK: proxies
 
     /// Creates a proxy and, if `enabled`, starts listening; the info has the bound address.
-    /// - Throws: `proxyExists`, `missingField`, `invalid` (an address), `bindFailed`.
+    /// - Throws: `proxyExists`, `missingField`, `invalid` (an address), `forbiddenAddress` and `unresolvable` (the
+    ///   rules), `tooManyProxies`, `bindFailed`.
     public func create(
         name: String, listen: String = "127.0.0.1:0", upstream: String, enabled: Bool = true,
         protocol proto: ProxyProtocol = .tcp
@@ -82,10 +91,14 @@ public actor ProxyRegistry {
             throw FaultProxyError.invalid("proxy name must be 1 to 200 bytes without /")
         }
         guard proxies[config.name] == nil else { throw FaultProxyError.proxyExists(config.name) }
+        guard proxies.count < rules.maxProxies else { throw FaultProxyError.tooManyProxies(limit: rules.maxProxies) }
         let listen = try HostPort(parsing: config.listen.isEmpty ? "127.0.0.1:0" : config.listen)
         let upstream = try HostPort(parsing: config.upstream)
+        try rules.checkListen(listen)
+        let addresses = try await rules.upstreamAddresses(upstream)
         let proxy = FaultProxy(
-            name: config.name, listen: listen, upstream: upstream, proto: config.proto, group: group, logger: logger)
+            name: config.name, listen: listen, upstream: upstream, upstreamAddresses: addresses, proto: config.proto,
+            group: group, logger: logger)
         if config.enabled { try await proxy.start() }
         proxies[config.name] = proxy
         order.append(config.name)
@@ -106,7 +119,7 @@ public actor ProxyRegistry {
     /// Changes a proxy; nil leaves a field as it is. A new listen or upstream address restarts the listener and
     /// closes open connections (as Toxiproxy); `enabled: false` takes the proxy down, `true` brings it back on the
     /// same address.
-    /// - Throws: `proxyNotFound`, `invalid`, `bindFailed`.
+    /// - Throws: `proxyNotFound`, `invalid`, `forbiddenAddress`, `unresolvable`, `bindFailed`.
     public func update(
         _ name: String, enabled: Bool? = nil, listen: String? = nil, upstream: String? = nil
     ) async throws -> ProxyInfo {
@@ -115,11 +128,14 @@ public actor ProxyRegistry {
         let proxy = try proxy(name)
         let newListen = try listen.map { try HostPort(parsing: $0) } ?? proxy.listen
         let newUpstream = try upstream.map { try HostPort(parsing: $0) } ?? proxy.upstream
+        if newListen != proxy.listen { try rules.checkListen(newListen) }
+        let newAddresses =
+            newUpstream != proxy.upstream ? try await rules.upstreamAddresses(newUpstream) : proxy.upstreamAddresses
         let wasEnabled = proxy.isEnabled
         let wantEnabled = enabled ?? wasEnabled
         if newListen != proxy.listen || newUpstream != proxy.upstream {
             await proxy.stop()
-            proxy.setAddresses(listen: newListen, upstream: newUpstream)
+            proxy.setAddresses(listen: newListen, upstream: newUpstream, upstreamAddresses: newAddresses)
         }
         if wantEnabled && !proxy.isEnabled {
             try await proxy.start()
@@ -141,7 +157,8 @@ public actor ProxyRegistry {
     }
 
     /// Toxiproxy's populate: creates each proxy; one that exists with the same addresses and protocol is kept as it
-    /// is (toxics included), one that differs is replaced.
+    /// is (toxics included), one that differs is replaced. Each new proxy passes the rules and counts against the
+    /// cap, as with `create`.
     /// - Throws: the first error; proxies before it stay created.
     public func populate(_ configs: [ProxyConfig]) async throws -> [ProxyInfo] {
         let (infos, error) = await populateReporting(configs)
@@ -167,6 +184,9 @@ public actor ProxyRegistry {
                         done.append(existing.info)
                         continue
                     }
+                    // A replacement the rules refuse leaves the existing proxy as it is.
+                    try rules.checkListen(listen)
+                    _ = try await rules.upstreamAddresses(upstream)
                     await existing.stop()
                     proxies[config.name] = nil
                     order.removeAll { $0 == config.name }

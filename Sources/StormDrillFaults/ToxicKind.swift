@@ -127,10 +127,30 @@ public enum ToxicKind: Sendable, Hashable {
         return kind
     }
 
-    /// Throws if an attribute is out of range (negative durations or sizes, rates outside 0...1, bad statuses).
+    /// The longest duration an attribute may have: 168 h (as a plan's durations), in milliseconds.
+    public static let maximumMilliseconds = 604_800_000
+    /// The slicer's longest delay, 168 h in microseconds.
+    public static let maximumMicroseconds = 604_800_000_000
+    /// The highest bandwidth rate, in KB/s (1 TB/s).
+    public static let maximumRate = 1_000_000_000
+    /// The slicer's largest average size and size variation, in bytes (1 GiB).
+    public static let maximumSliceBytes = 1 << 30
+    /// limit_data's largest byte count (1 TiB).
+    public static let maximumLimitBytes = 1 << 40
+    /// fail_first's largest count.
+    public static let maximumCount = 1_000_000_000
+
+    /// Throws if an attribute is out of range: negative, above its maximum (durations at most 168 h, so no sum or
+    /// product of them can overflow), rates outside 0...1, bad statuses.
     public func validate() throws {
-        func nonNegative(_ value: Int, _ name: String) throws {
+        func bounded(_ value: Int, _ name: String, _ maximum: Int, _ unit: String) throws {
             if value < 0 { throw FaultProxyError.invalid("\(typeName).\(name) must not be negative") }
+            if value > maximum {
+                throw FaultProxyError.invalid("\(typeName).\(name) must be at most \(maximum) \(unit)")
+            }
+        }
+        func duration(_ value: Int, _ name: String) throws {
+            try bounded(value, name, Self.maximumMilliseconds, "ms (168 h)")
         }
         func share(_ value: Double, _ name: String) throws {
             if !(0...1).contains(value) { throw FaultProxyError.invalid("\(typeName).\(name) must be from 0 to 1") }
@@ -140,26 +160,26 @@ public enum ToxicKind: Sendable, Hashable {
         }
         switch self {
         case .latency(let latency, let jitter):
-            try nonNegative(latency, "latency")
-            try nonNegative(jitter, "jitter")
-        case .bandwidth(let rate): try nonNegative(rate, "rate")
-        case .slowClose(let delay): try nonNegative(delay, "delay")
-        case .timeout(let timeout), .resetPeer(let timeout): try nonNegative(timeout, "timeout")
+            try duration(latency, "latency")
+            try duration(jitter, "jitter")
+        case .bandwidth(let rate): try bounded(rate, "rate", Self.maximumRate, "KB/s")
+        case .slowClose(let delay): try duration(delay, "delay")
+        case .timeout(let timeout), .resetPeer(let timeout): try duration(timeout, "timeout")
         case .slicer(let average, let variation, let delay):
-            try nonNegative(average, "average_size")
-            try nonNegative(variation, "size_variation")
-            try nonNegative(delay, "delay")
-        case .limitData(let bytes): try nonNegative(bytes, "bytes")
+            try bounded(average, "average_size", Self.maximumSliceBytes, "bytes")
+            try bounded(variation, "size_variation", Self.maximumSliceBytes, "bytes")
+            try bounded(delay, "delay", Self.maximumMicroseconds, "µs (168 h)")
+        case .limitData(let bytes): try bounded(bytes, "bytes", Self.maximumLimitBytes, "bytes")
         case .httpError(let code, let rate, let body):
             try status(code)
             try share(rate, "rate")
             if let body, body.utf8.count > 65_536 { throw FaultProxyError.invalid("http_error.body is over 64 KiB") }
         case .httpDelay(let delay, let jitter, let rate):
-            try nonNegative(delay, "delay")
-            try nonNegative(jitter, "jitter")
+            try duration(delay, "delay")
+            try duration(jitter, "jitter")
             try share(rate, "rate")
         case .failFirst(let count, let code):
-            try nonNegative(count, "count")
+            try bounded(count, "count", Self.maximumCount, "requests")
             try status(code)
         case .blackhole(let rate): try share(rate, "rate")
         }

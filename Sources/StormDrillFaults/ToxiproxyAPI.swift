@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import StormDrillPlan
 
 /// Toxiproxy 2.x's control API over a `ProxyRegistry`, so its clients (toxiproxy-python, chaostoolkit-toxiproxy,
 /// the Go and Ruby clients) work unchanged: the same routes, JSON fields, defaults, status codes and error bodies
@@ -11,19 +12,25 @@ public struct ToxiproxyAPI: Sendable {
     public let registry: ProxyRegistry
     /// What `GET /version` reports.
     public let version: String
+    /// The token every request must carry (see `ProxyAPIToken`); nil: no token, as Toxiproxy.
+    public let token: ProxyAPIToken?
     static let maximumBody = 1 << 20
 
     /// - Parameters:
     ///   - version: reported by `GET /version`.
-    public init(registry: ProxyRegistry, version: String = "stormdrill") {
+    ///   - token: required on every request when set.
+    public init(registry: ProxyRegistry, version: String = "stormdrill", token: ProxyAPIToken? = nil) {
         self.registry = registry
         self.version = version
+        self.token = token
     }
 
-    /// The router with every route.
-    public func makeRouter() -> Router<BasicRequestContext> {
+    /// The router with every route, behind `APIAccessGuard`.
+    /// - Parameters:
+    ///   - host: the address the API is bound to; on loopback, only loopback `Host` headers are answered.
+    public func makeRouter(boundTo host: String = "127.0.0.1") -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: BrowserGuard())
+        router.add(middleware: APIAccessGuard(loopbackHostsOnly: NetworkAddress.isLoopback(host: host), token: token))
         let registry = self.registry
         let version = self.version
 
@@ -166,7 +173,8 @@ public struct ToxiproxyAPI: Sendable {
         }
     }
 
-    private static func failure(_ error: any Error) -> Response {
+    /// The error as Toxiproxy writes it: `{"error": ..., "status": ...}` with that status.
+    static func failure(_ error: any Error) -> Response {
         let apiError = (error as? FaultProxyError) ?? .invalid("\(error)")
         return respond(
             HTTPResponse.Status(code: apiError.apiStatus), ToxiproxyJSON.encode(ToxiproxyJSON.error(apiError)))
@@ -176,22 +184,5 @@ public struct ToxiproxyAPI: Sendable {
         Response(
             status: status, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-}
-
-/// Toxiproxy refuses browsers (a web page must not be able to drive the proxy): a `Mozilla/` user agent gets 403.
-struct BrowserGuard: RouterMiddleware {
-    typealias Context = BasicRequestContext
-
-    func handle(
-        _ request: Request, context: BasicRequestContext,
-        next: (Request, BasicRequestContext) async throws -> Response
-    ) async throws -> Response {
-        if request.headers[.userAgent]?.hasPrefix("Mozilla/") == true {
-            return Response(
-                status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: "User agent not allowed\n")))
-        }
-        return try await next(request, context)
     }
 }

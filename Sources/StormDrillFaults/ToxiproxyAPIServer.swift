@@ -37,7 +37,7 @@ public struct ToxiproxyAPIServer: Service {
     public func run() async throws {
         let onRunning = self.onRunning
         let app = Application(
-            router: api.makeRouter(),
+            router: api.makeRouter(boundTo: host),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "stormdrill"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             eventLoopGroupProvider: .shared(eventLoopGroup),

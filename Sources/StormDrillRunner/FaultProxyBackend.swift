@@ -6,10 +6,13 @@ import StormDrillPlan
 struct FaultProxyBackend: ProxyFaultBackend {
     let registry: ProxyRegistry
 
-    init(logger: Logger = Logger(label: "stormdrill.faults")) {
+    /// - Parameters:
+    ///   - rules: the registry's address rules and cap; the default (loopback listeners, loopback or private
+    ///     upstreams, 256 proxies) fits every plan whose dependencies are on the team's own network.
+    init(rules: ProxyRules = ProxyRules(), logger: Logger = Logger(label: "stormdrill.faults")) {
         var quiet = logger
         quiet.logLevel = .error
-        registry = ProxyRegistry(logger: quiet)
+        registry = ProxyRegistry(rules: rules, logger: quiet)
     }
 
     func start(_ dependencies: [Dependency]) async throws {
@@ -54,9 +57,15 @@ struct FaultProxyBackend: ProxyFaultBackend {
         await registry.shutdown()
     }
 
-    /// The plan's toxic in the proxy's terms (whole milliseconds, the slicer's delay in microseconds).
+    /// The plan's toxic in the proxy's terms (whole milliseconds, the slicer's delay in microseconds). A value
+    /// beyond what an Int holds becomes Int.max (or -1; NaN too), which the toxic's validation refuses with a clear
+    /// error, rather than `Int(_:)` trapping.
     static func kind(_ spec: ToxicSpec) -> ToxicKind {
-        func int(_ key: String, _ fallback: Double = 0) -> Int { Int((spec.attributes[key] ?? fallback).rounded()) }
+        func int(_ key: String, _ fallback: Double = 0) -> Int {
+            let value = (spec.attributes[key] ?? fallback).rounded()
+            guard value.isFinite, value.magnitude < 9e18 else { return value > 0 ? Int.max : -1 }
+            return Int(value)
+        }
         func share(_ key: String) -> Double { spec.attributes[key] ?? 1 }
         switch spec.type {
         case .latency: return .latency(latency: int("latency"), jitter: int("jitter"))

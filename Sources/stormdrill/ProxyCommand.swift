@@ -15,7 +15,13 @@ struct ProxyCommand: AsyncParsableCommand {
             Toxiproxy clients (toxiproxy-python, chaostoolkit-toxiproxy, ...) work against --api unchanged. \
             --config creates proxies at start from Toxiproxy's populate format: a JSON array of \
             {"name", "listen", "upstream", "enabled"} objects, plus an optional "protocol": "http" for the \
-            per-request HTTP faults. The API is bound to loopback unless --allow-remote is given.
+            per-request HTTP faults. The API is bound to loopback unless --allow-remote is given; proxies listen on \
+            loopback and forward to loopback or private addresses only (host names are resolved and every address \
+            checked) unless --allow-remote is given; at most --max-proxies of them exist at once. With a token \
+            (--api-token or STORMDRILL_PROXY_TOKEN), every API request must carry it: Authorization: Bearer TOKEN, \
+            X-StormDrill-Token: TOKEN, or HTTP Basic with the token as password \
+            (http://stormdrill:TOKEN@127.0.0.1:8474 in a Go or requests-based client). A loopback-bound API \
+            answers only Host headers that name loopback.
             """
     )
 
@@ -25,8 +31,25 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Proxies to create at start (Toxiproxy's populate format).")
     var config: String?
 
-    @Flag(name: .long, help: "Allow the control API on an address other than loopback.")
+    @Flag(
+        name: .long,
+        help: "Allow the control API and proxies on addresses other than loopback, and upstreams anywhere.")
     var allowRemote = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Token every API request must carry (default: $\(ProxyAPIToken.environmentVariable); none if unset).",
+            valueName: "token"))
+    var apiToken: String?
+
+    @Option(name: .long, help: "The most proxies that may exist at once.")
+    var maxProxies = ProxyRules.defaultMaxProxies
+
+    /// The token from --api-token, else from the environment; nil when neither is set (or both are empty).
+    var token: ProxyAPIToken? {
+        ProxyAPIToken(apiToken ?? ProcessInfo.processInfo.environment[ProxyAPIToken.environmentVariable] ?? "")
+    }
 
     func validate() throws {
         let address: HostPort
@@ -40,13 +63,25 @@ struct ProxyCommand: AsyncParsableCommand {
                 "--api \(api) is not a loopback address: anyone who reaches the API can cut your dependencies; "
                     + "add --allow-remote to mean it")
         }
+        if maxProxies < 1 || maxProxies > 100_000 {
+            throw ValidationError("--max-proxies must be from 1 to 100000 (got \(maxProxies))")
+        }
     }
 
     func run() async throws {
         var logger = Logger(label: "stormdrill.proxy")
         logger.logLevel = .warning
         let address = try HostPort(parsing: api)
-        let registry = ProxyRegistry(logger: logger)
+        let registry = ProxyRegistry(
+            rules: ProxyRules(allowRemote: allowRemote, maxProxies: maxProxies), logger: logger)
+        let token = self.token
+        if !address.isLoopback {
+            FileHandleOutput.standardError.write(
+                "warning: the Toxiproxy API listens on \(address), not loopback: anyone who reaches it can change "
+                    + "your proxies"
+                    + (token == nil ? "; set --api-token or $\(ProxyAPIToken.environmentVariable)" : "")
+                    + "\n")
+        }
         if let config {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: config))
@@ -64,7 +99,8 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         let host = address.host
         let server = ToxiproxyAPIServer(
-            host: host, port: address.port, api: ToxiproxyAPI(registry: registry, version: StormDrillVersion.current),
+            host: host, port: address.port,
+            api: ToxiproxyAPI(registry: registry, version: StormDrillVersion.current, token: token),
             logger: logger
         ) { bound in
             FileHandleOutput.standardOutput.write(

@@ -12,12 +12,15 @@ extension StormDrillTests {
     struct ToxiproxyAPITests {
         typealias S = FaultTestSupport
 
-        /// Runs the API on a free port for the duration of `body`.
-        static func withAPI<T: Sendable>(_ body: @Sendable (Int, ProxyRegistry) async throws -> T) async throws -> T {
-            let registry = ProxyRegistry(logger: S.quietLogger)
+        /// Runs the API on a free loopback port for the duration of `body`.
+        static func withAPI<T: Sendable>(
+            rules: ProxyRules = ProxyRules(), token: ProxyAPIToken? = nil,
+            _ body: @Sendable (Int, ProxyRegistry) async throws -> T
+        ) async throws -> T {
+            let registry = ProxyRegistry(rules: rules, logger: S.quietLogger)
             let port = AsyncStream<Int>.makeStream()
             let server = ToxiproxyAPIServer(
-                port: 0, api: ToxiproxyAPI(registry: registry, version: "test"), logger: S.quietLogger
+                port: 0, api: ToxiproxyAPI(registry: registry, version: "test", token: token), logger: S.quietLogger
             ) { bound in port.continuation.yield(bound) }
             let group = ServiceGroup(services: [server], logger: S.quietLogger)
             return try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -1,4 +1,6 @@
 import Foundation
+import NIOHTTP1
+import StormDrillFaults
 import Testing
 
 extension StormDrillTests {
@@ -13,9 +15,12 @@ extension StormDrillTests {
             let errors = Pipe()
             private(set) var port = 0
 
-            init() throws {
+            init(environment: [String: String] = [:]) throws {
                 process.executableURL = URL(fileURLWithPath: Repository.binary)
                 process.arguments = ["proxy", "--api", "127.0.0.1:0"]
+                if !environment.isEmpty {
+                    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                }
                 process.standardOutput = output
                 process.standardError = errors
                 try process.run()
@@ -69,6 +74,25 @@ extension StormDrillTests {
             #expect(json["ok"] as? Bool == true)
             let added = try #require(json["added_ms"] as? Double)
             #expect((90.0...110.0).contains(added))
+            #expect(proxy.terminate() == 0)
+        }
+
+        @Test("with STORMDRILL_PROXY_TOKEN the binary answers 401 without it and 200 with Bearer or Basic")
+        func tokenFromEnvironment() async throws {
+            let proxy = try ProxyProcess(environment: [ProxyAPIToken.environmentVariable: "env-token-1"])
+            defer { _ = proxy.terminate() }
+            try #require(proxy.port > 0, "stormdrill proxy did not report its API port")
+            let refused = try await TestHTTP.request(.GET, port: proxy.port, path: "/proxies")
+            #expect(refused.status == 401)
+            #expect(refused.body.contains("missing or wrong API token"))
+            let bearer = try await TestHTTP.request(
+                .GET, port: proxy.port, path: "/proxies", headers: [("Authorization", "Bearer env-token-1")])
+            #expect(bearer.status == 200)
+            // What Go's net/http and Python's requests send for http://stormdrill:env-token-1@127.0.0.1:PORT.
+            let basic = "Basic " + Data("stormdrill:env-token-1".utf8).base64EncodedString()
+            let viaURL = try await TestHTTP.request(
+                .GET, port: proxy.port, path: "/proxies", headers: [("Authorization", basic)])
+            #expect(viaURL.status == 200)
             #expect(proxy.terminate() == 0)
         }
 

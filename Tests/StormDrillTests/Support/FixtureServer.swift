@@ -216,7 +216,8 @@ enum TestHTTP {
             throw error
         }
         var h = HTTPHeaders(headers)
-        h.add(name: "Host", value: "127.0.0.1:\(port)")
+        // A Host given by the caller (the proxy API's DNS-rebinding tests) replaces the default.
+        if !h.contains(name: "Host") { h.add(name: "Host", value: "127.0.0.1:\(port)") }
         h.add(name: "Connection", value: "close")
         if let body {
             h.add(name: "Content-Length", value: "\(body.utf8.count)")
