@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import StormDrillEngine
+import StormDrillPlan
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -55,14 +57,24 @@ struct StormDrillCommand: AsyncParsableCommand {
     }
 }
 
-/// Unbuffered output: stdout for results, stderr for diagnostics and progress.
+/// Unbuffered output: stdout for results, stderr for diagnostics and progress. Every write passes through the
+/// loaded plan's secrets (`redactor`), so no line the CLI prints can show one.
 enum FileHandleOutput {
     case standardOutput, standardError
+
+    /// The secrets of the plan being run; set once it is loaded.
+    static let redactor = Mutex(SecretRedactor())
+
+    /// From now on, every write shows `redactor`'s secrets as `***`.
+    static func hideSecrets(_ redactor: SecretRedactor) {
+        FileHandleOutput.redactor.withLock { $0 = redactor }
+    }
 
     private var handle: FileHandle { self == .standardOutput ? .standardOutput : .standardError }
 
     func write(_ text: String) {
-        handle.write(Data(text.utf8))
+        let clean = FileHandleOutput.redactor.withLock { $0.redact(text) }
+        handle.write(Data(clean.utf8))
     }
 
     var isTerminal: Bool {
