@@ -157,7 +157,8 @@ extension StormDrillTests {
             let result = try ChildProcess.run(
                 Repository.binary, ["run", path, "--out", "\(dir)/reports", "--var", "key=\(Self.key)"], timeout: 60,
                 environment: ["STORMDRILL_STATE_DIR": state, Self.tokenVariable: Self.token])
-            #expect(result.status == 1, "\(result.stderr)")
+            // The failing fault stops the drill: FAIL (1), or INVALID (3) when a loaded machine starves the generator.
+            #expect(result.status == 1 || result.status == 3, "\(result.stderr)")
             Self.expectNoLeak(result.stdout, in: "stdout")
             Self.expectNoLeak(result.stderr, in: "stderr")
             #expect(result.stdout.contains("refused *** ***"), "\(result.stdout)")
