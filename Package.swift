@@ -59,6 +59,7 @@ let package = Package(
         // Report model (Codable, report.json is the source of truth) and its writers.
         .target(
             name: "StormDrillReport",
+            dependencies: ["StormDrillPlan"],
             resources: [.embedInCode("Resources/report.css")],
             swiftSettings: swiftSettings
         ),

@@ -137,7 +137,9 @@ extension LoopWorker {
 
     func sample(_ error: ErrorClass, _ message: String) {
         guard result.errorSamples.count < DrillResult.maximumErrorSamples else { return }
-        let text = "\(error.key): \(message)".prefix(DrillResult.maximumErrorSampleLength)
+        // Redacted before it is cut, so that no part of a secret survives at the cut.
+        let text = compiled.plan.redactor.redact("\(error.key): \(message)").prefix(
+            DrillResult.maximumErrorSampleLength)
         if !result.errorSamples.contains(String(text)) { result.errorSamples.append(String(text)) }
     }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOPosix
 import StormDrillPlan
 
@@ -41,7 +42,9 @@ public struct UpstreamResolver: Sendable {
         return unique
     }
 
-    private static func systemLookup(_ host: String) throws -> [NetworkAddress] {
+    /// Every address `getaddrinfo` gives for `host`, IPv4 and IPv6, in its order (blocking: call off the event
+    /// loops). Shared by the proxy's rules and the drill's own check of where it sends traffic.
+    public static func systemLookup(_ host: String) throws -> [NetworkAddress] {
         guard !host.isEmpty, host.utf8.count <= 253 else { throw FaultProxyError.unresolvable(host) }
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC

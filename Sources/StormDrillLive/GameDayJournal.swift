@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import StormDrillPlan
 import StormDrillReport
 import Synchronization
 
@@ -24,6 +25,8 @@ public final class GameDayJournal: Sendable {
     }
 
     public let path: String
+    /// The plan's secrets, replaced by `***` in every line written.
+    public let redactor: SecretRedactor
     private let fd: Int32
     private let queue = DispatchQueue(label: "stormdrill.gameday-journal")
 
@@ -37,10 +40,11 @@ public final class GameDayJournal: Sendable {
 
     private let state = Mutex(State())
 
-    /// Opens (creating, or appending to) the journal at `path`.
-    public init(path: String) throws(WriteError) {
+    /// Opens (creating, or appending to) the journal at `path`, readable by the user alone (mode 0600).
+    public init(path: String, redactor: SecretRedactor = SecretRedactor()) throws(WriteError) {
         self.path = path
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        self.redactor = redactor
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WriteError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         self.fd = fd
         // The file's own directory entry must survive a crash too.
@@ -61,7 +65,7 @@ public final class GameDayJournal: Sendable {
 
     /// Appends one record; returns once it is on disk.
     public func append(_ record: GameDayRecord) async throws {
-        let line = record.jsonLine()
+        let line = redactor.redact(record.jsonLine())
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let start = state.withLock { s -> Result<Bool, WriteError> in
                 if let failure = s.failure { return .failure(WriteError(description: failure)) }

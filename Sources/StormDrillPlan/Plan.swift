@@ -22,12 +22,15 @@ public struct Plan: Sendable {
     public var checks: DrillChecks
     /// A facilitated rehearsal with participants: phases, gates, briefs, polls.
     public var gameDay: GameDay?
+    /// The values of `{{env.NAME}}` placeholders and of the vars listed in `secrets`: every writer of output
+    /// passes its text through it.
+    public var redactor: SecretRedactor
 
     public init(
         name: String, description: String = "", seed: UInt64 = 1, vars: [String: String] = [:], target: Target,
         load: Load, journeys: [Journey], slo: ServiceLevelObjective = ServiceLevelObjective(),
         dependencies: [Dependency] = [], faults: [Fault] = [], abortWhen: [AbortCondition] = [],
-        checks: DrillChecks = DrillChecks(), gameDay: GameDay? = nil
+        checks: DrillChecks = DrillChecks(), gameDay: GameDay? = nil, redactor: SecretRedactor = SecretRedactor()
     ) {
         self.name = name
         self.description = description
@@ -42,6 +45,7 @@ public struct Plan: Sendable {
         self.abortWhen = abortWhen
         self.checks = checks
         self.gameDay = gameDay
+        self.redactor = redactor
     }
 
     /// How long arrivals (open model) or user iterations (closed model) are started for.

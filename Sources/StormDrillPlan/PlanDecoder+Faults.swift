@@ -222,11 +222,19 @@ extension PlanDecoder {
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             if name.hasPrefix("vars."), let v = vars[String(name.dropFirst(5))] {
                 out += v
+            } else if name.hasPrefix("env.") {
+                switch environmentValue(String(name.dropFirst(4))) {
+                case .success(let v): out += v
+                case .failure(let problem):
+                    report(node, path, problem.message)
+                    return nil
+                }
             } else if allowRun && name == "run.dir" {
                 out += "{{run.dir}}"
             } else {
                 var message = "unknown placeholder {{\(name)}} here; use {{vars.NAME}}"
-                if allowRun { message += " or {{run.dir}} (the run's report folder)" }
+                message +=
+                    allowRun ? ", {{env.NAME}} or {{run.dir}} (the run's report folder)" : " or {{env.NAME}}"
                 if name.hasPrefix("vars."),
                     let s = Suggestion.closest(
                         to: String(name.dropFirst(5)), in: vars.keys.sorted())

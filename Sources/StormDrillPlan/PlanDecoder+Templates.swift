@@ -77,7 +77,7 @@ extension PlanDecoder {
         case variable(TemplateVariable)
     }
 
-    func resolve(
+    mutating func resolve(
         _ name: String, extracts: [String: Int], definedLater: Set<String>
     ) -> Result<Resolved, PlanProblem> {
         let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
@@ -89,7 +89,7 @@ extension PlanDecoder {
             if let s = Suggestion.closest(to: name, in: known) {
                 message += "; did you mean {{\(s)}}?"
             } else {
-                message += " (use order.FIELD, vars.NAME or extract.NAME)"
+                message += " (use order.FIELD, vars.NAME, env.NAME or extract.NAME)"
             }
             return .failure(PlanProblem(message))
         }
@@ -108,6 +108,8 @@ extension PlanDecoder {
             if let v = vars[parts[1]] { return .success(.literal(v)) }
             if vars.isEmpty { return .failure(PlanProblem("{{\(name)}} uses a var but the plan defines no \"vars\"")) }
             return unknown(" (no var named \"\(parts[1])\" in \"vars\")")
+        case "env":
+            return environmentValue(parts[1]).map { .literal($0) }
         case "extract":
             if let slot = extracts[parts[1]] { return .success(.variable(.extract(slot: slot, name: parts[1]))) }
             if definedLater.contains(parts[1]) {

@@ -11,10 +11,14 @@ public struct PlanDecoder {
     var basePath = ""
     /// `--var NAME=VALUE` values that replace the plan's own.
     private var overrides: [String: String] = [:]
+    /// Where `{{env.NAME}}` values come from.
+    var environment: PlanEnvironment = .process
+    /// Secret values met so far: `{{env.NAME}}` values and the vars listed in `secrets`.
+    var secrets: [Secret] = []
 
     /// Top-level keys, in the order the docs list them.
     static let rootKeys = [
-        "$schema", "stormdrill", "name", "description", "seed", "vars", "target", "load",
+        "$schema", "stormdrill", "name", "description", "seed", "vars", "secrets", "target", "load",
         "journeys", "slo", "dependencies", "faults", "abortWhen", "thresholds", "audit", "probes", "forecast",
         "analysis", "gameDay",
     ]
@@ -38,9 +42,9 @@ public struct PlanDecoder {
         self.file = file
     }
 
-    /// Decodes a plan from its bytes. `file` is only used in messages.
+    /// Decodes a plan from its bytes. `file` is only used in messages; `environment` gives `{{env.NAME}}` values.
     public static func decode(
-        _ bytes: [UInt8], file: String, overrides: [String: String] = [:]
+        _ bytes: [UInt8], file: String, overrides: [String: String] = [:], environment: PlanEnvironment = .process
     ) -> Result<Plan, PlanError> {
         let root: JSONNode
         do {
@@ -53,19 +57,26 @@ public struct PlanDecoder {
                         message: "invalid JSON: \(error.message)")
                 ]))
         }
-        return decode(root, file: file, overrides: overrides)
+        return decode(root, file: file, overrides: overrides, environment: environment)
     }
 
     /// Decodes a plan from a parsed document. `overrides` replace the values of vars the plan defines.
     public static func decode(
-        _ root: JSONNode, file: String, overrides: [String: String] = [:]
+        _ root: JSONNode, file: String, overrides: [String: String] = [:], environment: PlanEnvironment = .process
     ) -> Result<Plan, PlanError> {
         var decoder = PlanDecoder(file: file)
         decoder.overrides = overrides
+        decoder.environment = environment
         let plan = decoder.decodeRoot(root)
         if let plan, decoder.diagnostics.isEmpty { return .success(plan) }
         var seen = Set<PlanDiagnostic>()
-        let unique = decoder.diagnostics.filter { seen.insert($0).inserted }.sorted()
+        // A message may quote a value a secret was substituted into.
+        let redactor = SecretRedactor(decoder.secrets)
+        let unique = decoder.diagnostics.map {
+            var d = $0
+            d.message = redactor.redact(d.message)
+            return d
+        }.filter { seen.insert($0).inserted }.sorted()
         return .failure(PlanError(diagnostics: unique))
     }
 
@@ -274,6 +285,7 @@ public struct PlanDecoder {
                 report(m["vars"] ?? root, [.key("vars")], message)
             }
         }
+        if let s = m["secrets"] { decodeSecretVars(s) }
 
         let target = m["target"].flatMap { decodeTarget($0) }
         let load = m["load"].flatMap { decodeLoad($0) }
@@ -304,7 +316,7 @@ public struct PlanDecoder {
         return Plan(
             name: name, description: description, seed: seed, vars: vars, target: target, load: load,
             journeys: journeys, slo: slo, dependencies: dependencies, faults: faults, abortWhen: abortWhen,
-            checks: checks, gameDay: gameDay)
+            checks: checks, gameDay: gameDay, redactor: SecretRedactor(secrets))
     }
 
     static let misplacedRootHints: [String: String] = [

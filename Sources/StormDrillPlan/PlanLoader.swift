@@ -13,8 +13,11 @@ public enum PlanLoader {
     public static let maximumSize = 8 * 1024 * 1024
 
     /// Reads `path` and decodes it. A missing or unreadable file is reported like any other plan error.
-    /// `overrides` replace the values of vars the plan defines (`stormdrill run --var NAME=VALUE`).
-    public static func load(path: String, overrides: [String: String] = [:]) -> Result<LoadedPlan, PlanError> {
+    /// `overrides` replace the values of vars the plan defines (`stormdrill run --var NAME=VALUE`); `environment`
+    /// gives `{{env.NAME}}` values (`.deferred` for `validate`, which reads none).
+    public static func load(
+        path: String, overrides: [String: String] = [:], environment: PlanEnvironment = .process
+    ) -> Result<LoadedPlan, PlanError> {
         let bytes: [UInt8]
         do {
             let url = URL(fileURLWithPath: path)
@@ -33,7 +36,7 @@ public enum PlanLoader {
         } catch {
             return .failure(fileError(path, "cannot read the plan: \(error.localizedDescription)"))
         }
-        return PlanDecoder.decode(bytes, file: path, overrides: overrides).map {
+        return PlanDecoder.decode(bytes, file: path, overrides: overrides, environment: environment).map {
             LoadedPlan(plan: $0, file: path, bytes: bytes)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import StormDrillPlan
 
 #if canImport(Glibc)
 import Glibc
@@ -81,16 +82,19 @@ public enum ReportStore {
     }
 
     /// Writes `report.json` into `directory` atomically: a temporary file in the same folder, fsync, rename.
+    /// Secrets `redactor` knows are replaced by `***`, in the report and again in the bytes written.
     @discardableResult
-    public static func write(_ report: DrillReport, to directory: String) throws(WriteError) -> String {
+    public static func write(
+        _ report: DrillReport, to directory: String, redactor: SecretRedactor = SecretRedactor()
+    ) throws(WriteError) -> String {
         let data: Data
         do {
-            data = try encode(report)
+            data = try encode(report.redacted(by: redactor))
         } catch {
             throw WriteError(path: directory, reason: "cannot encode the report: \(error)")
         }
         let path = (directory as NSString).appendingPathComponent(reportFileName)
-        try writeAtomically(data, to: path)
+        try writeAtomically(redactor.redact(data), to: path)
         return path
     }
 
@@ -105,15 +109,21 @@ public enum ReportStore {
     /// Writes `report.json` and every format rendered from it (summary.md, report.html, junit.xml) into `directory`.
     /// report.json goes first: if a renderer's file cannot be written, the source of truth is already on disk.
     @discardableResult
-    public static func writeAll(_ report: DrillReport, to directory: String) throws(WriteError) -> String {
-        let path = try write(report, to: directory)
-        try writeRendered(report, to: directory)
+    public static func writeAll(
+        _ report: DrillReport, to directory: String, redactor: SecretRedactor = SecretRedactor()
+    ) throws(WriteError) -> String {
+        let clean = report.redacted(by: redactor)
+        let path = try write(clean, to: directory, redactor: redactor)
+        try writeRendered(clean, to: directory, redactor: redactor)
         return path
     }
 
     /// Renders summary.md, report.html, junit.xml (and a game day's debrief.md) from a report into `directory` (for
     /// `stormdrill report`).
-    public static func writeRendered(_ report: DrillReport, to directory: String) throws(WriteError) {
+    public static func writeRendered(
+        _ report: DrillReport, to directory: String, redactor: SecretRedactor = SecretRedactor()
+    ) throws(WriteError) {
+        let report = report.redacted(by: redactor)
         var files = [
             ("summary.md", MarkdownSummaryRenderer.render(report)),
             ("report.html", HTMLReportRenderer.render(report)),
@@ -121,17 +131,21 @@ public enum ReportStore {
         ]
         if let debrief = DebriefRenderer.render(report) { files.append((DebriefRenderer.fileName, debrief)) }
         for (name, text) in files {
-            try writeAtomically(Data(text.utf8), to: (directory as NSString).appendingPathComponent(name))
+            try writeAtomically(
+                redactor.redact(Data(text.utf8)), to: (directory as NSString).appendingPathComponent(name))
         }
     }
 
-    /// Writes bytes to `path` through a temporary file and a rename, so readers never see a partial file.
-    public static func writeAtomically(_ data: Data, to path: String) throws(WriteError) {
+    /// Writes bytes to `path` through a temporary file and a rename, so readers never see a partial file. `mode`
+    /// is the new file's permissions (0600 for journal files).
+    public static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws(WriteError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = (directory as NSString).appendingPathComponent(
             ".\((path as NSString).lastPathComponent).tmp-\(getpid())")
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode)
         guard fd >= 0 else { throw WriteError(path: temporary, reason: String(cString: strerror(errno))) }
+        // A temporary file left behind by a crash keeps its old mode through O_CREAT: set it.
+        fchmod(fd, mode)
         var offset = 0
         let failure: String? = data.withUnsafeBytes { raw -> String? in
             while offset < raw.count {

@@ -1,4 +1,5 @@
 import Foundation
+import StormDrillPlan
 import Subprocess
 import SystemPackage
 
@@ -39,8 +40,12 @@ public enum CommandRunner {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first
     }
 
-    /// Runs `argv`; never throws: a program that cannot start is exit 127 with the reason as output.
-    public static func run(_ argv: [String], timeout: Duration = defaultTimeout) async -> CommandOutcome {
+    /// Runs `argv`; never throws: a program that cannot start is exit 127 with the reason as output. The output is
+    /// kept as evidence with `redactor`'s secrets replaced by `***` before it is cut to its tail, so that no part
+    /// of a secret survives at the cut.
+    public static func run(
+        _ argv: [String], timeout: Duration = defaultTimeout, redactor: SecretRedactor = SecretRedactor()
+    ) async -> CommandOutcome {
         let started = ContinuousClock.now
         guard let program = argv.first else {
             return CommandOutcome(exitCode: 127, timedOut: false, outputTail: "empty argv", milliseconds: 0)
@@ -58,11 +63,12 @@ public enum CommandRunner {
                 case .signaled(let s): code = 128 + s
                 }
                 return CommandOutcome(
-                    exitCode: code, timedOut: false, outputTail: String(result.standardOutput.suffix(400)),
-                    milliseconds: 0)
+                    exitCode: code, timedOut: false,
+                    outputTail: String(redactor.redact(result.standardOutput).suffix(400)), milliseconds: 0)
             } catch {
                 return CommandOutcome(
-                    exitCode: 127, timedOut: false, outputTail: String("\(error)".prefix(300)), milliseconds: 0)
+                    exitCode: 127, timedOut: false, outputTail: String(redactor.redact("\(error)").prefix(300)),
+                    milliseconds: 0)
             }
         }
         let timer = Task {

@@ -43,7 +43,7 @@ struct DrillService: Service {
             let placeholder = finishReport(
                 result: DrillResult(), targetURL: plan.target.endpoint.text, status: .aborted,
                 interruption: "the driver stopped before writing its report (killed or crashed)")
-            _ = try? ReportStore.write(placeholder, to: reportDirectory)
+            _ = try? ReportStore.write(placeholder, to: reportDirectory, redactor: plan.redactor)
         }
 
         // The fault proxies and the target process come up before the load, and always go down after it.
@@ -345,20 +345,22 @@ struct DrillService: Service {
             status = .aborted
             interruption = control.problems.first
         }
+        // Redacted here, not only in the files: the CLI prints its summary from this report too.
         let report = finishReport(
             result: result, targetURL: targetURL, status: status, interruption: interruption,
             startedAt: startedAt, connections: connections, faults: faults ?? (plan.faults.isEmpty ? nil : []),
-            probes: probes, audit: audit, clock: clock)
+            probes: probes, audit: audit, clock: clock
+        ).redacted(by: plan.redactor)
         var path: String?
         var writeError: String?
         if let reportDirectory {
             do {
-                path = try ReportStore.writeAll(report, to: reportDirectory)
+                path = try ReportStore.writeAll(report, to: reportDirectory, redactor: plan.redactor)
             } catch {
-                writeError = error.description
+                writeError = plan.redactor.redact(error.description)
             }
         } else {
-            writeError = control.problems.first ?? "no report folder"
+            writeError = plan.redactor.redact(control.problems.first ?? "no report folder")
         }
         let exitCode: Int32
         if let signal {

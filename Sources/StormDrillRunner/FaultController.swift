@@ -210,7 +210,7 @@ actor FaultController {
                 if !paused { throw ControllerError(evidence) }
             case .command(let start, let rollback):
                 try writeJournal(i, kind: .command, rollback: rollback, pid: nil, startTime: nil)
-                let outcome = await CommandRunner.run(start)
+                let outcome = await CommandRunner.run(start, redactor: plan.redactor)
                 records[i].actualStartMs = offsetMs()
                 records[i].verified = outcome.succeeded
                 records[i].evidence = "start " + outcome.summary
@@ -291,7 +291,7 @@ actor FaultController {
                 rollbackFailed(i, evidence)
             }
         case .command(_, let rollback):
-            let outcome = await CommandRunner.run(rollback)
+            let outcome = await CommandRunner.run(rollback, redactor: plan.redactor)
             records[i].actualEndMs = offsetMs()
             if outcome.succeeded {
                 records[i].rollback = "rollback " + outcome.summary
@@ -349,7 +349,7 @@ actor FaultController {
             reportDirectory: reportDirectory, createdAt: ReportStore.iso8601(Date()), rollback: rollback, pid: pid,
             processStartTime: startTime)
         do {
-            try journal.record(entry)
+            try journal.record(entry, redactor: plan.redactor)
         } catch {
             throw ControllerError("cannot write the fault journal (\(error)); the fault was not applied")
         }
@@ -358,7 +358,7 @@ actor FaultController {
 
     private func resolveJournal(_ i: Int, _ outcome: String) {
         guard let entry = journalEntries.removeValue(forKey: i) else { return }
-        journal.resolve(entry, outcome: outcome)
+        journal.resolve(entry, outcome: outcome, redactor: plan.redactor)
     }
 
     // MARK: - Clock and lock

@@ -1,4 +1,5 @@
 import Foundation
+import StormDrillPlan
 import StormDrillReport
 
 /// One fault that acts outside the driver's process (a command, a paused target), written down before it is
@@ -48,6 +49,9 @@ public struct JournalEntry: Codable, Sendable, Hashable {
 /// The fault journal: each entry is an fsync'd file in the drill's report folder (`journal/ID.json`, kept as a
 /// record) and in an index under the user's state directory (`journal/ID.json`, removed once rolled back). An entry
 /// left in the index means a rollback may be owed.
+///
+/// Files are created mode 0600 (folders 0700), and hold no secret: a secret in a rollback command is written as the
+/// placeholder it came from (`{{env.TOKEN}}`, which `recover` resolves again), anything else as `***`.
 public struct FaultJournal: Sendable {
     /// Where the index lives: `$STORMDRILL_STATE_DIR`, else `$XDG_STATE_HOME/stormdrill`, else
     /// `~/.local/state/stormdrill`.
@@ -70,23 +74,31 @@ public struct FaultJournal: Sendable {
 
     var indexDirectory: String { stateDirectory + "/journal" }
 
-    /// Writes the entry to the report folder and the index, each fsync'd, before the fault is applied.
-    public func record(_ entry: JournalEntry) throws {
+    /// Writes the entry to the report folder and the index, each fsync'd, before the fault is applied. Secrets
+    /// `redactor` knows are written as their placeholders in the rollback command and as `***` elsewhere.
+    public func record(_ entry: JournalEntry, redactor: SecretRedactor = SecretRedactor()) throws {
         var entry = entry
         entry.driverPID = getpid()
         entry.driverStartTime = Self.processStartTime(getpid())
-        let data = try Self.encoder.encode(entry)
-        try FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
+        entry.rollback = entry.rollback?.map(redactor.replacingWithPlaceholders)
+        let data = redactor.redact(try Self.encoder.encode(entry))
+        try Self.makePrivateDirectory(indexDirectory)
         if !entry.reportDirectory.isEmpty {
             let copy = entry.reportDirectory + "/journal"
-            try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
-            try ReportStore.writeAtomically(data, to: copy + "/\(entry.id).json")
+            try Self.makePrivateDirectory(copy)
+            try ReportStore.writeAtomically(data, to: copy + "/\(entry.id).json", mode: 0o600)
         }
-        try ReportStore.writeAtomically(data, to: indexDirectory + "/\(entry.id).json")
+        try ReportStore.writeAtomically(data, to: indexDirectory + "/\(entry.id).json", mode: 0o600)
+    }
+
+    /// Creates a journal folder (and its parents) readable by the user alone.
+    static func makePrivateDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
     /// Marks the entry rolled back: removes it from the index and notes the outcome beside the report folder copy.
-    public func resolve(_ entry: JournalEntry, outcome: String) {
+    public func resolve(_ entry: JournalEntry, outcome: String, redactor: SecretRedactor = SecretRedactor()) {
         try? FileManager.default.removeItem(atPath: indexDirectory + "/\(entry.id).json")
         if let dfd = Optional(open(indexDirectory, O_RDONLY)), dfd >= 0 {
             fsync(dfd)
@@ -95,7 +107,8 @@ public struct FaultJournal: Sendable {
         if !entry.reportDirectory.isEmpty {
             let note = entry.reportDirectory + "/journal/\(entry.id).resolved"
             try? ReportStore.writeAtomically(
-                Data((ReportStore.iso8601(Date()) + " " + outcome + "\n").utf8), to: note)
+                Data((ReportStore.iso8601(Date()) + " " + redactor.redact(outcome) + "\n").utf8), to: note,
+                mode: 0o600)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StormDrillPlan
 
 /// `stormdrill recover`: undoes what a driver killed with SIGKILL left applied, from the journal's index.
 public enum FaultRecovery {
@@ -11,7 +12,10 @@ public enum FaultRecovery {
     }
 
     /// Rolls back every pending entry, oldest first. An entry whose rollback fails stays for the next attempt.
-    public static func recover(_ journal: FaultJournal) async -> (results: [Result], unreadable: [String]) {
+    /// `environment` gives the values of `{{env.NAME}}` placeholders the journal wrote in place of secrets.
+    public static func recover(
+        _ journal: FaultJournal, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async -> (results: [Result], unreadable: [String]) {
         // Entries of a driver that still runs are its own to roll back: touching them would undo a live drill's
         // faults under it and run their rollbacks twice.
         let (entries, unreadable) = journal.owed()
@@ -24,9 +28,19 @@ public enum FaultRecovery {
                     results.append(Result(entry: entry, resolved: true, detail: "no rollback command recorded"))
                     continue
                 }
-                let outcome = await CommandRunner.run(rollback)
+                let secrets: (argv: [String], redactor: SecretRedactor)
+                switch resolveSecrets(rollback, environment: environment) {
+                case .success(let s):
+                    secrets = s
+                case .failure(let problem):
+                    results.append(Result(entry: entry, resolved: false, detail: problem.message))
+                    continue
+                }
+                let outcome = await CommandRunner.run(secrets.argv, redactor: secrets.redactor)
                 if outcome.succeeded {
-                    journal.resolve(entry, outcome: "rolled back by stormdrill recover: \(outcome.summary)")
+                    journal.resolve(
+                        entry, outcome: "rolled back by stormdrill recover: \(outcome.summary)",
+                        redactor: secrets.redactor)
                     results.append(Result(entry: entry, resolved: true, detail: "rollback \(outcome.summary)"))
                 } else {
                     results.append(Result(entry: entry, resolved: false, detail: "rollback \(outcome.summary)"))
@@ -54,6 +68,41 @@ public enum FaultRecovery {
             }
         }
         return (results, unreadable)
+    }
+
+    /// Puts the secrets back into a journaled rollback command: `{{env.NAME}}` from `environment`. A secret var
+    /// (`{{vars.NAME}}`) is not kept anywhere, so such a rollback is left for the operator to run by hand.
+    static func resolveSecrets(
+        _ argv: [String], environment: [String: String]
+    ) -> Swift.Result<(argv: [String], redactor: SecretRedactor), PlanProblem> {
+        var secrets: [Secret] = []
+        var out: [String] = []
+        for arg in argv {
+            var text = ""
+            var rest = Substring(arg)
+            while let open = rest.range(of: "{{env."), let close = rest[open.upperBound...].range(of: "}}") {
+                text += rest[..<open.lowerBound]
+                let name = String(rest[open.upperBound..<close.lowerBound])
+                guard let value = environment[name] else {
+                    return .failure(
+                        PlanProblem(
+                            "the rollback needs {{env.\(name)}}, and \(name) is not set; set it and recover again"))
+                }
+                secrets.append(Secret(value: value, placeholder: "{{env.\(name)}}"))
+                text += value
+                rest = rest[close.upperBound...]
+            }
+            text += rest
+            if let open = text.range(of: "{{vars."), let close = text[open.upperBound...].range(of: "}}") {
+                let placeholder = text[open.lowerBound..<close.upperBound]
+                return .failure(
+                    PlanProblem(
+                        "the rollback needs the secret var \(placeholder), which the journal does not keep;"
+                            + " run the rollback by hand"))
+            }
+            out.append(text)
+        }
+        return .success((out, SecretRedactor(secrets)))
     }
 
     /// Stops a target process that outlived its driver, if it is still the same process.

@@ -29,7 +29,8 @@ final class LiveView: Sendable {
         if let reportDirectory {
             do {
                 journal = try GameDayJournal(
-                    path: (reportDirectory as NSString).appendingPathComponent(GameDayRecord.fileName))
+                    path: (reportDirectory as NSString).appendingPathComponent(GameDayRecord.fileName),
+                    redactor: plan.redactor)
             } catch {
                 problem = "cannot keep the game-day journal: \(error)"
             }

@@ -1,13 +1,6 @@
 import NIOCore
+import StormDrillFaults
 import StormDrillPlan
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Where a drill is about to send traffic, resolved once and checked before any of it: the target, the target
 /// process's readiness URL and every dependency's upstream. Addresses outside loopback and the private networks need
@@ -131,36 +124,10 @@ public struct TargetAddressCheck: Sendable {
         networkAddress(address)?.isLoopbackOrPrivate ?? false
     }
 
-    /// Every address getaddrinfo gives for `host` (numeric hosts without a lookup), IPv4 and IPv6, in its order.
+    /// Every address the system resolver gives for `host` (numeric hosts without a lookup), IPv4 and IPv6.
     @Sendable public static func resolveAll(host: String, port: Int) throws -> [SocketAddress] {
         let bare = normalised(host)
         if NetworkAddress(bare) != nil { return [try SocketAddress(ipAddress: bare, port: port)] }
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_family = AF_UNSPEC
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(bare, String(port), &hints, &list)
-        guard status == 0, let list else {
-            throw Refusal(description: String(cString: gai_strerror(status)))
-        }
-        defer { freeaddrinfo(list) }
-        var out: [SocketAddress] = []
-        var node: UnsafeMutablePointer<addrinfo>? = list
-        while let n = node {
-            if let sa = n.pointee.ai_addr {
-                switch Int32(sa.pointee.sa_family) {
-                case AF_INET:
-                    let v4 = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
-                    out.append(SocketAddress(v4, host: bare))
-                case AF_INET6:
-                    let v6 = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
-                    out.append(SocketAddress(v6, host: bare))
-                default:
-                    break
-                }
-            }
-            node = n.pointee.ai_next
-        }
-        return out
+        return try UpstreamResolver.systemLookup(bare).map { try SocketAddress(ipAddress: $0.description, port: port) }
     }
 }

@@ -106,13 +106,14 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         var read: LoadedPlan
-        switch PlanLoader.load(path: plan, overrides: try VarOverrides.parse(vars)) {
+        switch PlanLoader.load(path: plan, overrides: try VarOverrides.parse(vars), environment: .process) {
         case .failure(let error):
             FileHandleOutput.standardError.write(error.description + "\n")
             throw ExitCode(2)
         case .success(let l):
             read = l
         }
+        FileHandleOutput.hideSecrets(read.plan.redactor)
         if let durationScale { read.plan = read.plan.scaled(by: durationScale) }
         let loaded = read
         if dryRun {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StormDrillEngine
 import StormDrillPlan
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -56,22 +57,36 @@ struct StormDrillCommand: AsyncParsableCommand {
     }
 }
 
-/// Unbuffered output: stdout for results, stderr for diagnostics and progress.
+/// Unbuffered output: stdout for results, stderr for diagnostics and progress. Every write passes through the
+/// loaded plan's secrets (`redactor`), so no line the CLI prints can show one.
 enum FileHandleOutput {
     case standardOutput, standardError
+
+    /// The secrets of the plan being run; set once it is loaded.
+    static let redactor = Mutex(SecretRedactor())
+
+    /// From now on, every write shows `redactor`'s secrets as `***`.
+    static func hideSecrets(_ redactor: SecretRedactor) {
+        FileHandleOutput.redactor.withLock { $0 = redactor }
+    }
 
     private var handle: FileHandle { self == .standardOutput ? .standardOutput : .standardError }
 
     /// Writes `text` with control characters escaped (`TerminalText`): plan names, target answers and error
     /// messages are echoed here, and none of them may drive the terminal.
     func write(_ text: String) {
-        handle.write(Data(TerminalText.escaped(text).utf8))
+        handle.write(Data(FileHandleOutput.clean(text).utf8))
     }
 
     /// Writes the program's own terminal controls (the progress line's carriage return and erase), then `text`
-    /// escaped as by `write(_:)`.
+    /// cleaned as by `write(_:)`.
     func write(control: String, _ text: String = "") {
-        handle.write(Data((control + TerminalText.escaped(text)).utf8))
+        handle.write(Data((control + FileHandleOutput.clean(text)).utf8))
+    }
+
+    /// Secrets hidden first (a secret may itself hold control characters), then control characters escaped.
+    private static func clean(_ text: String) -> String {
+        TerminalText.escaped(FileHandleOutput.redactor.withLock { $0.redact(text) })
     }
 
     var isTerminal: Bool {

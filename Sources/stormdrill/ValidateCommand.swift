@@ -39,13 +39,15 @@ struct ValidateCommand: ParsableCommand {
                 }
                 continue
             }
-            switch PlanLoader.load(path: path, overrides: try VarOverrides.parse(vars)) {
+            // `{{env.NAME}}` values are not read: plans validate where the secrets are absent (CI).
+            switch PlanLoader.load(path: path, overrides: try VarOverrides.parse(vars), environment: .deferred) {
             case .failure(let error):
                 failed += 1
                 FileHandleOutput.standardError.write(error.description + "\n")
                 let n = error.diagnostics.count
                 FileHandleOutput.standardError.write("\(path): \(n) problem\(n == 1 ? "" : "s")\n")
             case .success(let loaded):
+                FileHandleOutput.hideSecrets(loaded.plan.redactor)
                 if !quiet {
                     FileHandleOutput.standardOutput.write("ok  \(path)  \(PlanDescription.oneLine(loaded.plan))\n")
                 }

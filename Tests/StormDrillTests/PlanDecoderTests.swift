@@ -55,6 +55,7 @@ extension StormDrillTests {
             ("ramp-without-to.json", "load.stages[0]", 8, 34, "a ramp needs \"to\""),
             ("empty-journeys.json", "journeys", 9, 15, "at least one journey"),
             ("weights-sum-zero.json", "journeys", 9, 15, "weights sum to 0"),
+            ("secrets-without-vars.json", "secrets[0]", 4, 15, "names a var but the plan defines no \"vars\""),
             (
                 "unknown-template-variable.json", "journeys[0].steps[0].body.flavour", 11, 83,
                 "unknown template variable {{order.flavour}}"
