@@ -71,10 +71,13 @@ public struct Target: Sendable {
     public var process: TargetProcess?
     /// The embedded campus platform's profile (`resilient` or `fragile`); nil means resilient.
     public var profile: String?
+    /// Whom an `https` target's certificate must be trusted by and which name it must carry; nil: the system's
+    /// trust roots and the `baseURL`'s host.
+    public var tls: TargetTLS?
 
     public init(
         endpoint: Endpoint, headers: [Header] = [], timeout: PlanDuration = .seconds(10), connections: Int? = nil,
-        process: TargetProcess? = nil, profile: String? = nil
+        process: TargetProcess? = nil, profile: String? = nil, tls: TargetTLS? = nil
     ) {
         self.endpoint = endpoint
         self.headers = headers
@@ -82,6 +85,7 @@ public struct Target: Sendable {
         self.connections = connections
         self.process = process
         self.profile = profile
+        self.tls = tls
     }
 
     public static let defaultTimeout = PlanDuration.seconds(10)
