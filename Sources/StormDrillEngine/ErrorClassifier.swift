@@ -32,6 +32,9 @@ enum ErrorClassifier {
             default: return (.other, bounded("\(channel)"))
             }
         }
+        if let tls = error as? TLSFailure {
+            return (tls.errorClass, bounded(tls.message))
+        }
         if error is NIOSSLError {
             return (.other, bounded("TLS: \(error)"))
         }

@@ -49,7 +49,7 @@ public final class LoadEngine: Sendable {
         self.address = address
         self.options = options
         group = MultiThreadedEventLoopGroup(numberOfThreads: options.eventLoops)
-        tls = url.isTLS ? try TLSProvider(host: url.host) : nil
+        tls = url.isTLS ? try TLSProvider(host: url.host, tls: plan.target.tls) : nil
     }
 
     deinit {

@@ -322,8 +322,14 @@ extension LoopWorker {
             let slot = c.journey
             c.journey = -1
             close(c)
-            // An I/O error on an established connection is a reset, unless nothing better than "other" is known.
-            failStep(slot, cls == .other ? .other : .connectionReset, now: offsetNow(), message: message)
+            // An I/O error on an established connection is a reset, unless nothing better than "other" is known;
+            // a failed TLS handshake keeps its own class.
+            let kept: ErrorClass
+            switch cls {
+            case .other, .tlsUnknownCA, .tlsHostname, .tlsExpired, .tlsHandshake: kept = cls
+            default: kept = .connectionReset
+            }
+            failStep(slot, kept, now: offsetNow(), message: message)
         } else {
             c.pendingError = message
             close(c)

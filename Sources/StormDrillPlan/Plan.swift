@@ -78,10 +78,13 @@ public struct Target: Sendable {
     /// The plan's consent to send traffic to addresses outside loopback and the private networks (a public
     /// staging host). Without it, or `--allow-target HOST`, such a drill is refused before any traffic.
     public var allowPublic: Bool = false
+    /// Whom an `https` target's certificate must be trusted by and which name it must carry; nil: the system's
+    /// trust roots and the `baseURL`'s host.
+    public var tls: TargetTLS?
 
     public init(
         endpoint: Endpoint, headers: [Header] = [], timeout: PlanDuration = .seconds(10), connections: Int? = nil,
-        process: TargetProcess? = nil, profile: String? = nil
+        process: TargetProcess? = nil, profile: String? = nil, tls: TargetTLS? = nil
     ) {
         self.endpoint = endpoint
         self.headers = headers
@@ -89,6 +92,7 @@ public struct Target: Sendable {
         self.connections = connections
         self.process = process
         self.profile = profile
+        self.tls = tls
     }
 
     public static let defaultTimeout = PlanDuration.seconds(10)

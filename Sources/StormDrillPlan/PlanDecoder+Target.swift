@@ -87,12 +87,99 @@ extension PlanDecoder {
                 report(a, path + [.key("allowPublic")], "must be true or false (got \(a.typeName))")
             }
         }
+        var tls: TargetTLS?
+        if let t = m["tls"] {
+            tls = decodeTargetTLS(t)
+            switch endpoint {
+            case .embedded:
+                report(
+                    t, path + [.key("tls")], "\"tls\" is for an https:// baseURL; the embedded target speaks plain HTTP"
+                )
+            case .url(let url) where !url.isTLS:
+                report(t, path + [.key("tls")], "\"tls\" needs an https:// baseURL (got \"\(url.scheme)://\")")
+            default:
+                break
+            }
+        }
         guard let endpoint else { return nil }
         var target = Target(
             endpoint: endpoint, headers: headers, timeout: timeout, connections: connections, process: process,
-            profile: profile)
+            profile: profile, tls: tls)
         target.allowPublic = allowPublic
         return target
+    }
+
+    /// Keys of `target.tls`.
+    static let tlsKeys = ["ca", "serverName"]
+    /// Keys people reach for in `target.tls` that StormDrill does not have, and what to do instead.
+    static let tlsElsewhere = [
+        "insecure": "certificate verification cannot be turned off; trust a private CA with \"ca\"",
+        "verify": "certificate verification cannot be turned off; trust a private CA with \"ca\"",
+        "skipVerify": "certificate verification cannot be turned off; trust a private CA with \"ca\"",
+        "insecureSkipVerify": "certificate verification cannot be turned off; trust a private CA with \"ca\"",
+        "caFile": "write \"ca\"",
+        "sni": "write \"serverName\"",
+        "cert": "client certificates are not supported",
+        "key": "client certificates are not supported",
+    ]
+
+    /// `target.tls`: the CA file to trust (resolved against the plan file's folder) and the name to verify.
+    mutating func decodeTargetTLS(_ node: JSONNode) -> TargetTLS? {
+        let path: [PathComponent] = [.key("target"), .key("tls")]
+        guard let m = object(node, path, allowed: PlanDecoder.tlsKeys, elsewhere: PlanDecoder.tlsElsewhere) else {
+            return nil
+        }
+        if node.members?.isEmpty == true {
+            report(node, path, "needs \"ca\" (a PEM file of CA certificates to trust) or \"serverName\"")
+            return nil
+        }
+        var tls = TargetTLS()
+        if let c = m["ca"], let text = string(c, path + [.key("ca")]),
+            let value = staticText(text, c, path + [.key("ca")])
+        {
+            tls.ca = resolvePlanPath(value)
+        }
+        if let n = m["serverName"], let text = string(n, path + [.key("serverName")]),
+            let value = staticText(text, n, path + [.key("serverName")])
+        {
+            if let problem = PlanDecoder.serverNameProblem(value) {
+                report(n, path + [.key("serverName")], problem)
+            } else {
+                tls.serverName = value
+            }
+        }
+        return tls
+    }
+
+    /// A path as written in the plan, made relative to the plan file's folder (absolute paths stay as they are).
+    func resolvePlanPath(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let folder = (file as NSString).deletingLastPathComponent
+        return folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+    }
+
+    /// Why `name` cannot be a certificate name to verify and send as SNI, or nil if it can: a DNS name of letters,
+    /// digits, hyphens and dots, each label 1…63 characters, 253 at most in all.
+    static func serverNameProblem(_ name: String) -> String? {
+        let isIPv4 = name.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+        let isIPv6 = name.contains(":") && name.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        if isIPv4 || isIPv6 {
+            return "must be a DNS name, not an IP address (got \"\(name)\"); an address is checked against the"
+                + " baseURL's host, so put it there"
+        }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        let valid =
+            name.utf8.count <= 253
+            && labels.allSatisfy { label in
+                (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy {
+                        $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-")
+                    }
+            }
+        if !valid {
+            return "must be a DNS name such as \"campus.example.edu\" (got \"\(name)\")"
+        }
+        return nil
     }
 
     mutating func decodeHeaders(

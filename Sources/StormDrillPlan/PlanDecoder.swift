@@ -5,7 +5,8 @@ import Foundation
 /// The decoder is the authority on what a valid plan is; `plans/schema.json` mirrors it for editors and other
 /// tools (a test keeps the two in agreement on the shipped plans and the documented bad cases).
 public struct PlanDecoder {
-    private let file: String
+    /// The plan's path as given: for messages, and the folder relative file paths in the plan start from.
+    let file: String
     private var diagnostics: [PlanDiagnostic] = []
     private(set) var vars: [String: String] = [:]
     var basePath = ""
@@ -23,7 +24,7 @@ public struct PlanDecoder {
         "analysis", "gameDay",
     ]
     static let targetKeys = [
-        "baseURL", "embedded", "profile", "headers", "timeout", "connections", "process", "allowPublic",
+        "baseURL", "embedded", "profile", "headers", "timeout", "connections", "process", "allowPublic", "tls",
     ]
     /// Profiles of the embedded campus platform.
     static let campusProfiles = ["resilient", "fragile"]

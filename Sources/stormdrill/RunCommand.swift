@@ -120,6 +120,10 @@ struct RunCommand: AsyncParsableCommand {
             FileHandleOutput.standardOutput.write(ScheduleDescription.render(loaded.plan) + "\n")
             return
         }
+        if let problem = RunCommand.tlsProblem(loaded.plan) {
+            FileHandleOutput.standardError.write("\(plan): \(problem)\n")
+            throw ExitCode(2)
+        }
         let journal = FaultJournal()
         if recover {
             guard await RecoverCommand.recover(journal, quiet: quiet) else { throw ExitCode(1) }
@@ -197,6 +201,15 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension RunCommand {
+    /// An https target's CA file is read before anything starts: a missing one, or one without a certificate, is
+    /// a set-up error (exit 2) rather than a drill whose every request fails.
+    static func tlsProblem(_ plan: Plan) -> TLSSetupError? {
+        guard case .url(let url) = plan.target.endpoint, url.isTLS else { return nil }
+        let result = Result { () throws(TLSSetupError) in try TLSProvider(host: url.host, tls: plan.target.tls) }
+        guard case .failure(let error) = result else { return nil }
+        return error
+    }
+
     /// The live view's links on the terminal (also with --quiet: the facilitator needs them), a warning when it is
     /// reachable from the network, and the join link's QR code.
     static func announce(_ info: LiveInfo) {

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A request as the fixture server saw it.
 struct FixtureRequest: Sendable {
@@ -53,8 +54,9 @@ final class FixtureServer: Sendable {
         self.record = record
     }
 
+    /// With `tls`, every connection is TLS with that server context (an `https` target).
     static func start(
-        threads: Int = 1, record: Bool = false,
+        threads: Int = 1, record: Bool = false, tls: NIOSSLContext? = nil,
         handler: @escaping @Sendable (FixtureRequest) -> FixtureResponse
     ) async throws -> FixtureServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -64,7 +66,14 @@ final class FixtureServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
+                if let tls {
+                    do {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
+                    }
+                }
+                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandler(
                         FixtureHandler(
                             handler: handler,
