@@ -22,6 +22,8 @@ set -eu
 script_dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd -P)
 root=$(CDPATH= cd -- "$script_dir/.." && pwd -P)
 fuzz="$root/Fuzz"
+# Swift's own crash backtracer would take the trap before libFuzzer, which then writes no crash input.
+export SWIFT_BACKTRACE=enable=no
 build="$fuzz/.build/swiftc"
 
 say() { printf 'fuzz: %s\n' "$*" >&2; }
