@@ -61,20 +61,16 @@ public struct UpstreamResolver: Sendable {
         var found: [NetworkAddress] = []
         var next: UnsafeMutablePointer<addrinfo>? = first
         while let entry = next {
+            // The numeric text of each address (getnameinfo), parsed strictly: no member access on the sockaddr
+            // structs, whose module visibility differs between Glibc and NIO's CNIOLinux.
             if let raw = entry.pointee.ai_addr {
-                switch Int32(raw.pointee.sa_family) {
-                case AF_INET:
-                    let bytes = raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                        withUnsafeBytes(of: sin.pointee.sin_addr) { Array($0) }
-                    }
-                    if let address = NetworkAddress(bytes: bytes) { found.append(address) }
-                case AF_INET6:
-                    let bytes = raw.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
-                        withUnsafeBytes(of: sin6.pointee.sin6_addr) { Array($0) }
-                    }
-                    if let address = NetworkAddress(bytes: bytes) { found.append(address) }
-                default:
-                    break
+                var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+                if getnameinfo(raw, entry.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST)
+                    == 0,
+                    let address = NetworkAddress(
+                        String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+                {
+                    found.append(address)
                 }
             }
             next = entry.pointee.ai_next
