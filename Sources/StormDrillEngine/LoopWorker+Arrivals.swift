@@ -14,7 +14,17 @@ extension LoopWorker {
     func clockChanged(_ newClock: ScenarioClock) {
         clock = newClock
         if newClock.horizon?.number != holdStreamNumber {
-            // The hold these arrivals belonged to is over: nothing more of it is sent.
+            // The hold these arrivals belonged to is over. Those intended before its release still arrive (the loop
+            // may hear of the release after their timer was due); nothing later of it is sent.
+            if holdStreamNumber >= 0, holdStreamNumber < newClock.holds.count,
+                let end = newClock.holds[holdStreamNumber].drillEnd, begun, !finished, !stopping, !loadEnded
+            {
+                let now = offsetNow()
+                while let arrival = nextHoldArrival, arrival.offset < end, arrival.offset <= now {
+                    arrive(arrival.index, intended: arrival.offset, now: now)
+                    nextHoldArrival = holdStream?.next()
+                }
+            }
             holdStream = nil
             nextHoldArrival = nil
             holdStreamNumber = -1

@@ -14,7 +14,7 @@ public struct ReportValueError: Error, Sendable, CustomStringConvertible {
 
     /// For a decoding failure that Foundation reports as invalid JSON: when `data` is in fact valid JSON, the first
     /// number no whole-number field can hold; nil otherwise.
-    static func find(in data: Data) -> ReportValueError? {
+    public static func find(in data: Data) -> ReportValueError? {
         guard let root = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
             return nil
         }

@@ -367,7 +367,7 @@ extension StormDrillTests {
                 ),
                 (
                     #"{"baseURL": "https://h", "tls": {"serverName": "{{vars.nope}}"}}"#,
-                    "target.tls.serverName: unknown placeholder {{vars.nope}} here; use {{vars.NAME}}"
+                    "target.tls.serverName: unknown placeholder {{vars.nope}} here; use {{vars.NAME}} or {{env.NAME}}"
                 ),
             ])
         func tlsErrors(target: String, expected: String) {
