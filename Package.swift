@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "StormDrillEngine", targets: ["StormDrillEngine"]),
         .library(name: "StormDrillFaults", targets: ["StormDrillFaults"]),
         .library(name: "StormDrillLive", targets: ["StormDrillLive"]),
+        .library(name: "StormDrillMonitoring", targets: ["StormDrillMonitoring"]),
         .library(name: "StormDrillRunner", targets: ["StormDrillRunner"]),
     ],
     dependencies: [
@@ -137,6 +138,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Monitoring: the driver's own Prometheus metrics and their endpoint, Prometheus's query API and the watcher of
+        // its ALERTS series. Knows the engine's measurements and the report model, not the runner.
+        .target(
+            name: "StormDrillMonitoring",
+            dependencies: [
+                "StormDrillPlan",
+                "StormDrillEngine",
+                "StormDrillReport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Drill orchestration: target start-up, engine, analysis, report files, lifecycle and signals.
         .target(
             name: "StormDrillRunner",
@@ -148,6 +169,7 @@ let package = Package(
                 "CampusPlatform",
                 "StormDrillFaults",
                 "StormDrillLive",
+                "StormDrillMonitoring",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -191,7 +213,9 @@ let package = Package(
                 "StormDrillReport",
                 "StormDrillRunner",
                 "StormDrillLive",
+                "StormDrillMonitoring",
                 "CampusPlatform",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -24,6 +24,8 @@ public struct CampusPlatformServices: Service {
     public let configuration: CampusConfiguration
     /// Where the platform's metrics are registered; `GET /metrics` serves it.
     public let registry: PrometheusCollectorRegistry
+    /// The platform's metrics for a host process's own scrape target (the driver's `/metrics` in embedded mode).
+    public let exposition: CampusExposition
     /// Payment, dispatch, notification and the order service, in that order.
     public let services: [any Service]
     let logger: Logger
@@ -39,6 +41,8 @@ public struct CampusPlatformServices: Service {
     ) {
         self.configuration = configuration
         self.registry = registry
+        let exposition = CampusExposition(registry: registry)
+        self.exposition = exposition
         self.logger = logger
         let board = PortBoard(onRunning: onRunning)
         // The dependencies have unauthenticated admin routes (outages, gates): they stay on loopback even when the
@@ -58,7 +62,9 @@ public struct CampusPlatformServices: Service {
                 name: "notification", host: host, port: configuration.notificationPort,
                 routes: { notification.register(on: $0) }, logger: logger,
                 onRunning: { await board.post(.notification, $0) }),
-            OrderServer(configuration: configuration, board: board, registry: registry, logger: logger),
+            OrderServer(
+                configuration: configuration, board: board, registry: registry, exposition: exposition,
+                logger: logger),
         ]
     }
 

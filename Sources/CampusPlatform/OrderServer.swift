@@ -14,6 +14,7 @@ struct OrderServer: Service {
     let configuration: CampusConfiguration
     let board: PortBoard
     let registry: PrometheusCollectorRegistry
+    let exposition: CampusExposition
     let logger: Logger
 
     func run() async throws {
@@ -71,6 +72,8 @@ struct OrderServer: Service {
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
             logger: logger)
         let background = Task { await processor.runBackground() }
+        exposition.setRefresh { processor.refreshGauges() }
+        defer { exposition.setRefresh(nil) }
         var failure: (any Error)?
         do {
             try await app.run()

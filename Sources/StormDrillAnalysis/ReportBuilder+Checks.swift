@@ -10,6 +10,8 @@ extension ReportBuilder {
         var capacity: CapacityReport?
         var audit: AuditReport?
         var thresholds: [ThresholdResult]?
+        var monitoring: MonitoringReport?
+        var availability: AvailabilityReport?
     }
 
     static func makeChecks(result: DrillResult, context: RunContext, timeline: [TimelineEntry]) -> Checks {
@@ -39,6 +41,19 @@ extension ReportBuilder {
             recovery = NoticeAnalysis.apply(probes: probes, to: recovery)
         }
         checks.recovery = recovery
+        if let target = plan.slo.availability {
+            let totals = makeTotals(result)
+            let load =
+                Double(max(result.loadEndedNanoseconds, min(result.elapsedNanoseconds, result.plannedLoadNanoseconds)))
+                / 1e9
+            checks.availability = ErrorBudget.analyze(
+                target: target, windowSeconds: plan.slo.windowSeconds, totals: totals, timeline: result.timeline,
+                bucketMs: Double(DrillResult.bucketNanoseconds) / 1e6, faults: windows, loadSeconds: load)
+        }
+        if let monitoring = plan.monitoring, let watch = context.alerts {
+            checks.monitoring = AlertAnalysis.analyze(
+                plan: monitoring, watch: watch, faults: windows, recovery: recovery)
+        }
 
         // A capacity search needs a rate that only climbs (a lunch-peak shape rises and falls again: its "knee" on
         // the way down would say nothing); a plan with a forecast asks for it anyway.
@@ -66,6 +81,8 @@ extension ReportBuilder {
                 faults: windows, loadEndMs: loadEndMs, recovery: recovery, audit: checks.audit,
                 capacity: checks.capacity, forecast: plan.checks.forecast, phases: context.phaseWindows)
             evaluation.announcementsMs = (context.gameDayRecords ?? []).filter { $0.type == .announcement }.map(\.atMs)
+            evaluation.monitoring = checks.monitoring
+            evaluation.availability = checks.availability
             checks.thresholds = evaluation.evaluate(thresholds)
         }
         return checks

@@ -31,6 +31,8 @@ public struct RunContext: Sendable {
     /// The game day's journal and definition, for the `gameDay` section and phase-scoped thresholds.
     public var gameDayRecords: [GameDayRecord]?
     public var gameDayDefinition: GameDayDefinition?
+    /// What the alert watcher saw (nil: the plan has no monitoring section).
+    public var alerts: AlertAnalysis.Watch?
 
     public init(
         plan: Plan, planFile: String, planSHA256: String, startedAt: String, targetURL: String, embedded: String?,
@@ -75,7 +77,7 @@ public enum ReportBuilder {
         let checks = makeChecks(result: result, context: context, timeline: timeline)
         let verdict = VerdictRules.decide(
             slo: slo, generator: generator, totals: totals, runProblems: context.runProblems,
-            thresholds: checks.thresholds ?? [], faults: context.faults ?? [])
+            thresholds: checks.thresholds ?? [], faults: context.faults ?? [], monitoring: checks.monitoring)
 
         let steps = zip(compiledSteps, result.steps).map { pair, stats in
             StepReport(
@@ -89,7 +91,7 @@ public enum ReportBuilder {
                 failed: stats.count - stats.ok, errors: errorMap(stats.errors), latency: summary(stats.latency),
                 serviceLatency: summary(stats.service))
         }
-        return DrillReport(
+        var report = DrillReport(
             tool: ToolInfo(version: toolVersion), status: context.status, interruption: context.interruption,
             verdict: verdict.verdict, reasons: verdict.reasons,
             plan: PlanInfo(
@@ -111,6 +113,9 @@ public enum ReportBuilder {
                         faults: context.faults, recovery: checks.recovery, thresholds: checks.thresholds,
                         loadEndMs: Double(result.loadEndedNanoseconds) / 1e6))
             })
+        report.monitoring = checks.monitoring
+        report.availability = checks.availability
+        return report
     }
 
     static func makeTotals(_ r: DrillResult) -> Totals {

@@ -50,7 +50,7 @@ public enum VerdictRules {
     /// INVALID beats FAIL: a generator that fell behind must never be reported as a slow target.
     public static func decide(
         slo: [ObjectiveResult], generator: GeneratorReport, totals: Totals, runProblems: [String],
-        thresholds: [ThresholdResult] = [], faults: [FaultReport] = []
+        thresholds: [ThresholdResult] = [], faults: [FaultReport] = [], monitoring: MonitoringReport? = nil
     ) -> (verdict: Verdict, reasons: [String]) {
         // A fault that was applied but never seen in force proves nothing about the target's resilience.
         let unverified = faults.filter { $0.outcome == .applied && $0.verified == false }
@@ -73,6 +73,8 @@ public enum VerdictRules {
             return (.invalid, reasons)
         }
         var reasons = runProblems
+        // An expected alert that did not fire in time: the platform broke and nobody would have known.
+        if let monitoring { reasons += AlertAnalysis.reasons(monitoring) }
         for t in thresholds where !t.passed {
             reasons.append("threshold \(t.title): \(t.actualText)")
         }

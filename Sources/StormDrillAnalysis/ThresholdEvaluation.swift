@@ -21,6 +21,10 @@ public struct ThresholdEvaluation {
     public var phases: [(name: String, startMs: Double, endMs: Double?)]
     /// When the facilitator made announcements, ms (a game day's).
     public var announcementsMs: [Double] = []
+    /// What the team's Prometheus showed (nil: no monitoring section).
+    public var monitoring: MonitoringReport?
+    /// The error budget (nil: no `slo.availability`).
+    public var availability: AvailabilityReport?
 
     public init(
         timeline: [TimelineBucket], bucketMs: Double,
@@ -96,6 +100,18 @@ public struct ThresholdEvaluation {
             return faultMetric(t)
         case .timeToAnnounce:
             return announceMetric(t)
+        case .timeToDetect:
+            return detectMetric(t)
+        case .errorBudget:
+            guard let availability else { return .missing("not measured: no slo.availability", passes: false) }
+            guard availability.requests > 0 else { return .missing("not measured: no requests", passes: false) }
+            return .value(availability.errorBudgetShare)
+        case .falseAlarms:
+            guard let monitoring else { return .missing("not measured: no monitoring", passes: false) }
+            if monitoring.polls == 0 || monitoring.polls == monitoring.failedPolls {
+                return .missing("not measured: Prometheus could not be read", passes: false)
+            }
+            return .value(Double(monitoring.falseAlarms.filter { $0.incident == nil }.count))
         case .mttr:
             guard let recovery, recovery.baseline != nil else {
                 return .missing("not measured: no healthy baseline to compare with", passes: false)
@@ -254,6 +270,27 @@ public struct ThresholdEvaluation {
             if let v { worst = max(worst, v) }
         }
         if worst == -.infinity { return .missing("no impact", passes: true) }
+        return .value(worst)
+    }
+
+    /// Fault start to the first firing of its expected alerts (the worst over the faults, or the one named).
+    func detectMetric(_ t: Threshold) -> Measured {
+        guard let monitoring else { return .missing("not measured: no monitoring", passes: false) }
+        var alerts = monitoring.alerts.filter { $0.outcome != .faultNotRun }
+        if case .fault(let name) = t.during { alerts = alerts.filter { $0.fault == name } }
+        guard !alerts.isEmpty else {
+            return .missing("not measured: no expected alert for a fault that ran", passes: false)
+        }
+        var worst = -Double.infinity
+        for a in alerts {
+            guard let v = a.timeToDetectMs else {
+                return .missing(
+                    a.outcome == .unmeasured
+                        ? "\(a.alert) not measured: Prometheus could not be read" : "\(a.alert) never fired",
+                    passes: false)
+            }
+            worst = max(worst, v)
+        }
         return .value(worst)
     }
 

@@ -189,6 +189,16 @@ public final class LoadEngine: Sendable {
         return total
     }
 
+    /// Running totals summed over loops, for the driver's metrics (published once a second beside `snapshot()`).
+    public func metricsSnapshot() async -> MetricsSnapshot {
+        let workers = state.withLock { $0.workers }
+        var total = MetricsSnapshot()
+        for w in workers {
+            if let s = try? await w.eventLoop.submit({ w.value.metricsSnapshot() }).get() { total.add(s) }
+        }
+        return total
+    }
+
     /// Shuts the engine's event loops down.
     public func shutdown() async {
         try? await group.shutdownGracefully()

@@ -21,4 +21,11 @@ extension LoopWorker {
         windowLatencies.reset()
         return s
     }
+
+    /// Running totals for the driver's metrics (read-only: the live window is left alone).
+    func metricsSnapshot() -> MetricsSnapshot {
+        var s = MetricsSnapshot(result: result, plan: compiled, inFlight: inFlight)
+        s.elapsedNanoseconds = offsetNow()
+        return s
+    }
 }

@@ -21,6 +21,8 @@ public struct LiveServer: Service {
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     let onRunning: @Sendable (Int) async -> Void
+    /// The driver's Prometheus text exposition, served as `GET /metrics` (nil: no such route).
+    let metrics: (@Sendable () -> [UInt8])?
 
     /// Bodies larger than this get 413.
     public static let maximumBody = 2048
@@ -30,8 +32,9 @@ public struct LiveServer: Service {
     public init(
         host: String = "127.0.0.1", port: Int = 8600, session: LiveSession, token: FacilitatorToken,
         eventLoopGroup: any EventLoopGroup, logger: Logger = Logger(label: "stormdrill.live"),
-        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        metrics: (@Sendable () -> [UInt8])? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
+        self.metrics = metrics
         self.host = host
         self.port = port
         self.session = session
@@ -61,6 +64,14 @@ public struct LiveServer: Service {
         router.get("/facilitator") { _, _ in LiveServer.asset("facilitator.html") }
         router.get("/join") { _, _ in LiveServer.asset("join.html") }
         router.get("/favicon.ico") { _, _ in LiveServer.asset("favicon.svg") }
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                headers[.cacheControl] = "no-store"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
+            }
+        }
         router.get("/assets/{name}") { _, context in
             LiveServer.asset(context.parameters.get("name") ?? "")
         }

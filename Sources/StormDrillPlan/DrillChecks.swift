@@ -30,16 +30,22 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
     case timeToAnnounce
     case lostOrders, duplicateOrders, compensationRate
     case capacity
+    /// Fault start to the first firing of its expected alert (`monitoring.expectAlerts`).
+    case timeToDetect
+    /// Alerts that fired outside every fault's window and coincide with no unplanned incident.
+    case falseAlarms
+    /// The share of the `slo.window`'s error budget the drill's failed requests would consume at its traffic.
+    case errorBudget
 
     public enum Unit: Sendable { case duration, share, count, rate }
 
     public var unit: Unit {
         switch self {
         case .p50, .p90, .p95, .p99, .p999, .timeToImpact, .impactDuration, .timeToRecover, .mttr, .timeToNotice,
-            .timeToClear, .timeToAnnounce:
+            .timeToClear, .timeToAnnounce, .timeToDetect:
             .duration
-        case .errorRate, .compensationRate: .share
-        case .lostOrders, .duplicateOrders: .count
+        case .errorRate, .compensationRate, .errorBudget: .share
+        case .lostOrders, .duplicateOrders, .falseAlarms: .count
         case .throughput, .capacity: .rate
         }
     }
@@ -60,8 +66,11 @@ public enum ThresholdMetric: String, Sendable, CaseIterable {
     public var phaseScoped: PhaseScope {
         switch self {
         case .p50, .p90, .p95, .p99, .p999, .errorRate, .throughput: .anyPhase
-        case .timeToImpact, .impactDuration, .timeToRecover, .timeToNotice, .timeToClear, .timeToAnnounce: .faults
-        case .mttr, .lostOrders, .duplicateOrders, .compensationRate, .capacity: .wholeOnly
+        case .timeToImpact, .impactDuration, .timeToRecover, .timeToNotice, .timeToClear, .timeToAnnounce,
+            .timeToDetect:
+            .faults
+        case .mttr, .lostOrders, .duplicateOrders, .compensationRate, .capacity, .falseAlarms, .errorBudget:
+            .wholeOnly
         }
     }
 

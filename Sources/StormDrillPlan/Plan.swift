@@ -22,6 +22,8 @@ public struct Plan: Sendable {
     public var checks: DrillChecks
     /// A facilitated rehearsal with participants: phases, gates, briefs, polls.
     public var gameDay: GameDay?
+    /// The team's Prometheus and the alerts the faults must raise.
+    public var monitoring: MonitoringPlan?
     /// The values of `{{env.NAME}}` placeholders and of the vars listed in `secrets`: every writer of output
     /// passes its text through it.
     public var redactor: SecretRedactor
@@ -30,8 +32,10 @@ public struct Plan: Sendable {
         name: String, description: String = "", seed: UInt64 = 1, vars: [String: String] = [:], target: Target,
         load: Load, journeys: [Journey], slo: ServiceLevelObjective = ServiceLevelObjective(),
         dependencies: [Dependency] = [], faults: [Fault] = [], abortWhen: [AbortCondition] = [],
-        checks: DrillChecks = DrillChecks(), gameDay: GameDay? = nil, redactor: SecretRedactor = SecretRedactor()
+        checks: DrillChecks = DrillChecks(), gameDay: GameDay? = nil, monitoring: MonitoringPlan? = nil,
+        redactor: SecretRedactor = SecretRedactor()
     ) {
+        self.monitoring = monitoring
         self.name = name
         self.description = description
         self.seed = seed
@@ -354,7 +358,14 @@ public struct ServiceLevelObjective: Sendable, Hashable {
     public var p99: PlanDuration?
     public var p999: PlanDuration?
     public var errorRate: Double?
+    /// The availability target (`0.999`): the error budget is `1 − availability` of the requests (docs/monitoring.md).
+    /// It sets no objective of its own: `errorBudget` thresholds judge the drill's share of the budget.
+    public var availability: Double?
+    /// The window the error budget is counted over, in seconds (`slo.window`, default 30 days).
+    public var windowSeconds: Double = ServiceLevelObjective.defaultWindowSeconds
 
+    /// 30 days.
+    public static let defaultWindowSeconds = 30.0 * 86_400
     /// Used when a plan has no `slo`: at most 1 % failed journeys.
     public static let defaultErrorRate = 0.01
 

@@ -4,7 +4,8 @@ import Foundation
 extension PlanDecoder {
     static let thresholdKeys = ["metric", "during"] + Threshold.Comparison.allCases.map(\.rawValue)
     static let auditKeys = ["method", "path", "headers", "expect", "found", "compensation", "concurrency", "timeout"]
-    static let probeKeys = ["name", "method", "path", "every", "timeout", "expect", "condition"]
+    static let probeKeys = ["name", "kind", "method", "path", "every", "timeout", "expect", "condition"]
+    static let promQLProbeKeys = ["name", "kind", "query", "every", "timeout", "condition"]
     static let conditionKeys = ["pointer", "exists", "equals", "notEquals", "oneOf"]
     static let forecastKeys = ["peakRate", "headroom"]
     static let analysisKeys = [
@@ -29,7 +30,10 @@ extension PlanDecoder {
         let context = ThresholdContext(
             faults: faults, phases: gameDay?.phases.map(\.name) ?? [], hasAudit: m["audit"] != nil,
             hasCompensation: m["audit"]?.members?.contains { $0.key == "compensation" } == true,
-            hasProbes: m["probes"] != nil, hasForecast: m["forecast"] != nil, load: load)
+            hasProbes: m["probes"] != nil, hasForecast: m["forecast"] != nil, load: load,
+            hasExpectedAlerts: m["monitoring"]?.members?.contains { $0.key == "expectAlerts" } == true,
+            hasMonitoring: m["monitoring"] != nil,
+            hasAvailability: m["slo"]?.members?.contains { $0.key == "availability" } == true)
         if let t = m["thresholds"] {
             checks.thresholds = decodeThresholds(t, [.key("thresholds")], context)
         }
@@ -51,6 +55,9 @@ extension PlanDecoder {
         var hasProbes: Bool
         var hasForecast: Bool
         var load: Load?
+        var hasExpectedAlerts = false
+        var hasMonitoring = false
+        var hasAvailability = false
     }
 
     /// `fixedPhase`: the thresholds of a game-day phase, scoped to it (they take no `during`).
@@ -151,6 +158,24 @@ extension PlanDecoder {
                     report(
                         m["metric"]!, p + [.key("metric")],
                         "timeToAnnounce needs a \"gameDay\" (announcements are made there)")
+                }
+            case .timeToDetect:
+                if !context.hasExpectedAlerts {
+                    report(
+                        m["metric"]!, p + [.key("metric")],
+                        "timeToDetect needs \"monitoring.expectAlerts\" (the alerts the faults must raise)")
+                }
+            case .errorBudget:
+                if !context.hasAvailability {
+                    report(
+                        m["metric"]!, p + [.key("metric")],
+                        "errorBudget needs \"slo.availability\" (the target the budget is counted from)")
+                }
+            case .falseAlarms:
+                if !context.hasMonitoring {
+                    report(
+                        m["metric"]!, p + [.key("metric")],
+                        "falseAlarms needs a \"monitoring\" section (the Prometheus whose alerts are watched)")
                 }
             case .timeToNotice, .timeToClear:
                 if !hasProbes { report(m["metric"]!, p + [.key("metric")], "\(metric.rawValue) needs \"probes\"") }
@@ -403,6 +428,24 @@ extension PlanDecoder {
         var names = Set<String>()
         for (i, e) in elements.enumerated() {
             let p = path + [.index(i)]
+            if let kind = e.members?.first(where: { $0.key == "kind" })?.value {
+                switch kind.stringValue {
+                case "prometheus":
+                    if let probe = decodePromQLProbe(e, p) {
+                        if names.insert(probe.name).inserted {
+                            promQLProbes.append(probe)
+                        } else {
+                            report(e, p + [.key("name")], "duplicate probe name \"\(probe.name)\"")
+                        }
+                    }
+                    continue
+                case "http":
+                    break
+                default:
+                    report(kind, p + [.key("kind")], "must be \"http\" (the default) or \"prometheus\"")
+                    continue
+                }
+            }
             guard
                 let m = object(
                     e, p, allowed: PlanDecoder.probeKeys, required: ["name", "path", "condition"],
@@ -447,6 +490,44 @@ extension PlanDecoder {
                     condition: condition))
         }
         return out
+    }
+
+    /// `{"name": …, "kind": "prometheus", "query": "…", "condition": {"above": 0}}`.
+    private mutating func decodePromQLProbe(_ node: JSONNode, _ p: [PathComponent]) -> PromQLProbe? {
+        guard
+            let m = object(
+                node, p, allowed: PlanDecoder.promQLProbeKeys, required: ["name", "query", "condition"],
+                elsewhere: [
+                    "path": "a probe of kind \"prometheus\" asks a PromQL \"query\", not a path",
+                    "interval": "the polling interval is \"every\"",
+                ])
+        else { return nil }
+        let name = m["name"].flatMap { string($0, p + [.key("name")]) }
+        let query = m["query"].flatMap { promQL($0, p + [.key("query")]) }
+        var every = PlanDuration.seconds(1)
+        if let en = m["every"], let d = duration(en, p + [.key("every")]) {
+            if d.milliseconds < 100 {
+                report(en, p + [.key("every")], "must be at least 100ms for a Prometheus probe")
+            } else {
+                every = d
+            }
+        }
+        var timeout = min(every, PlanDuration.seconds(2))
+        if let tn = m["timeout"], let d = duration(tn, p + [.key("timeout")]) { timeout = d }
+        var condition: SampleCondition?
+        if let c = m["condition"] {
+            let cp = p + [.key("condition")]
+            if let cm = object(
+                c, cp, allowed: SampleCondition.Comparison.allCases.map(\.rawValue),
+                elsewhere: [
+                    "pointer": "a Prometheus probe tests the first sample's value: \"above\", \"below\" or \"equals\""
+                ])
+            {
+                condition = sampleCondition(cm, c, cp)
+            }
+        }
+        guard let name, let query, let condition else { return nil }
+        return PromQLProbe(name: name, query: query, every: every, timeout: timeout, condition: condition)
     }
 
     // MARK: - Forecast and analysis

@@ -565,15 +565,21 @@ extension PlanDecoder {
 
     // MARK: - abortWhen
 
-    mutating func decodeAbortWhen(_ node: JSONNode) -> [AbortCondition] {
+    /// The conditions on the load's own figures, and those on a PromQL query (which need `monitoring`).
+    mutating func decodeAbortWhen(_ node: JSONNode) -> (metrics: [AbortCondition], promQL: [PromQLAbortCondition]) {
         let path: [PathComponent] = [.key("abortWhen")]
         guard let elements = node.elements else {
             report(node, path, "must be an array of conditions (got \(node.typeName))")
-            return []
+            return ([], [])
         }
         var out: [AbortCondition] = []
+        var promQL: [PromQLAbortCondition] = []
         for (i, e) in elements.enumerated() {
             let p = path + [.index(i)]
+            if e.members?.contains(where: { $0.key == "query" }) == true {
+                if let c = decodePromQLAbort(e, p) { promQL.append(c) }
+                continue
+            }
             guard
                 let m = object(
                     e, p, allowed: PlanDecoder.abortKeys, required: ["metric", "above"],
@@ -606,6 +612,56 @@ extension PlanDecoder {
             }
             if let metric, let above { out.append(AbortCondition(metric: metric, above: above, forSeconds: seconds)) }
         }
-        return out
+        return (out, promQL)
+    }
+
+    static let promQLAbortKeys = ["query", "for"] + SampleCondition.Comparison.allCases.map(\.rawValue)
+
+    private mutating func decodePromQLAbort(_ node: JSONNode, _ p: [PathComponent]) -> PromQLAbortCondition? {
+        guard
+            let m = object(
+                node, p, allowed: PlanDecoder.promQLAbortKeys, required: ["query"],
+                elsewhere: ["metric": "a condition has either a \"metric\" or a PromQL \"query\", not both"])
+        else { return nil }
+        let query = m["query"].flatMap { promQL($0, p + [.key("query")]) }
+        let condition = sampleCondition(m, node, p)
+        var seconds = 1
+        if let f = m["for"], let d = duration(f, p + [.key("for")]) {
+            seconds = max(1, Int((d.seconds).rounded(.up)))
+            if d.seconds != d.seconds.rounded() {
+                report(f, p + [.key("for")], "is checked once a second: use whole seconds (\"\(seconds)s\")")
+            }
+        }
+        guard let query, let condition else { return nil }
+        return PromQLAbortCondition(query: query, condition: condition, forSeconds: seconds)
+    }
+
+    /// A PromQL query: non-empty, at most 2,000 characters, vars allowed, no control characters.
+    mutating func promQL(_ node: JSONNode, _ path: [PathComponent]) -> String? {
+        guard let text = string(node, path), let q = staticText(text, node, path) else { return nil }
+        if q.count > 2000 {
+            report(node, path, "must be at most 2000 characters (got \(q.count))")
+            return nil
+        }
+        if q.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" || $0.value == 0x7F }) {
+            report(node, path, "must not contain control characters")
+            return nil
+        }
+        return q
+    }
+
+    /// Exactly one of `above`, `below`, `equals`, a number.
+    mutating func sampleCondition(_ m: [String: JSONNode], _ node: JSONNode, _ p: [PathComponent]) -> SampleCondition? {
+        let given = SampleCondition.Comparison.allCases.filter { m[$0.rawValue] != nil }
+        guard given.count == 1, let c = given.first, let v = m[c.rawValue] else {
+            report(
+                node, p,
+                given.isEmpty
+                    ? "needs a limit on the first sample's value: \"above\", \"below\" or \"equals\""
+                    : "give one of \"above\", \"below\" and \"equals\", not \(given.count)")
+            return nil
+        }
+        guard let value = number(v, p + [.key(c.rawValue)]) else { return nil }
+        return SampleCondition(c, value)
     }
 }

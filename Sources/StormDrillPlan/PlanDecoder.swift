@@ -16,12 +16,14 @@ public struct PlanDecoder {
     var environment: PlanEnvironment = .process
     /// Secret values met so far: `{{env.NAME}}` values and the vars listed in `secrets`.
     var secrets: [Secret] = []
+    /// The `probes` of kind `prometheus`, decoded with the others and handed to `monitoring`.
+    var promQLProbes: [PromQLProbe] = []
 
     /// Top-level keys, in the order the docs list them.
     static let rootKeys = [
         "$schema", "stormdrill", "name", "description", "seed", "vars", "secrets", "target", "load",
         "journeys", "slo", "dependencies", "faults", "abortWhen", "thresholds", "audit", "probes", "forecast",
-        "analysis", "gameDay",
+        "analysis", "gameDay", "monitoring",
     ]
     static let targetKeys = [
         "baseURL", "embedded", "profile", "headers", "timeout", "connections", "process", "allowPublic", "tls",
@@ -34,7 +36,7 @@ public struct PlanDecoder {
     static let shapeKeys = ["name", "peakRate", "duration"]
     static let journeyKeys = ["name", "weight", "steps"]
     static let stepKeys = ["name", "method", "path", "headers", "body", "expect", "extract", "think"]
-    static let sloKeys = ["p50", "p90", "p95", "p99", "p999", "errorRate"]
+    static let sloKeys = ["p50", "p90", "p95", "p99", "p999", "errorRate", "availability", "window"]
     static let embeddedTargets = ["campus"]
     /// Headers StormDrill writes itself; a plan may not set them.
     static let managedHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection"]
@@ -304,7 +306,17 @@ public struct PlanDecoder {
                 f, dependencies: dependencies, hasProcess: target?.process != nil, loadDuration: load?.duration)
         }
         var abortWhen: [AbortCondition] = []
-        if let a = m["abortWhen"] { abortWhen = decodeAbortWhen(a) }
+        var promQLAborts: [PromQLAbortCondition] = []
+        if let a = m["abortWhen"] { (abortWhen, promQLAborts) = decodeAbortWhen(a) }
+        var monitoring: MonitoringPlan?
+        if let mo = m["monitoring"] { monitoring = decodeMonitoring(mo, faults: faults) }
+        if !promQLAborts.isEmpty {
+            if monitoring != nil {
+                monitoring?.abortWhen = promQLAborts
+            } else if m["monitoring"] == nil, let a = m["abortWhen"] {
+                report(a, [.key("abortWhen")], "a PromQL \"query\" condition needs \"monitoring.prometheus\"")
+            }
+        }
 
         var gameDay: GameDay?
         var phaseThresholds: [(phase: String, node: JSONNode, path: [PathComponent])] = []
@@ -312,12 +324,19 @@ public struct PlanDecoder {
 
         let checks = decodeChecks(
             m, journeys: journeys, faults: faults, load: load, gameDay: gameDay, phaseThresholds: phaseThresholds)
+        if !promQLProbes.isEmpty {
+            if monitoring != nil {
+                monitoring?.probes = promQLProbes
+            } else if m["monitoring"] == nil, let p = m["probes"] {
+                report(p, [.key("probes")], "a probe of kind \"prometheus\" needs \"monitoring.prometheus\"")
+            }
+        }
 
         guard let name, let target, let load, let journeys else { return nil }
         return Plan(
             name: name, description: description, seed: seed, vars: vars, target: target, load: load,
             journeys: journeys, slo: slo, dependencies: dependencies, faults: faults, abortWhen: abortWhen,
-            checks: checks, gameDay: gameDay, redactor: SecretRedactor(secrets))
+            checks: checks, gameDay: gameDay, monitoring: monitoring, redactor: SecretRedactor(secrets))
     }
 
     static let misplacedRootHints: [String: String] = [
@@ -335,6 +354,8 @@ public struct PlanDecoder {
         "abort": "stop conditions are \"abortWhen\"",
         "phases": "\"phases\" belong inside \"gameDay\"",
         "gameday": "write \"gameDay\"",
+        "prometheus": "\"prometheus\" belongs inside \"monitoring\"",
+        "expectAlerts": "\"expectAlerts\" belongs inside \"monitoring\"",
     ]
 
     private mutating func decodeVars(_ node: JSONNode) {
@@ -391,7 +412,48 @@ public struct PlanDecoder {
                 slo.errorRate = v
             }
         }
+        if let a = m["availability"], let v = number(a, path + [.key("availability")]) {
+            if v <= 0 || v >= 1 {
+                report(
+                    a, path + [.key("availability")],
+                    "must be a share between 0 and 1, exclusive (got \(PlanDecoder.format(v)); 99.9 % is 0.999)")
+            } else {
+                slo.availability = v
+            }
+        }
+        if let w = m["window"] {
+            if let text = string(w, path + [.key("window")]) {
+                switch PlanDecoder.budgetWindow(text) {
+                case .success(let seconds): slo.windowSeconds = seconds
+                case .failure(let problem): report(w, path + [.key("window")], problem.message)
+                }
+            }
+            if m["availability"] == nil {
+                report(w, path + [.key("window")], "the window is the error budget's: it needs \"availability\"")
+            }
+        }
         return slo
+    }
+
+    /// An error-budget window: whole days (`30d`) or a duration (`720h`), from 1 hour to 366 days.
+    static func budgetWindow(_ text: String) -> Result<Double, PlanProblem> {
+        var seconds: Double?
+        if text.hasSuffix("d"), let days = Int(text.dropLast()), days > 0, days <= 366 {
+            seconds = Double(days) * 86_400
+        } else if text.hasSuffix("d") {
+            return .failure(
+                PlanProblem("must be whole days from 1d to 366d, or a duration such as 720h (got \"\(shown(text))\")"))
+        } else if let d = PlanDuration(parsing: text) {
+            seconds = d.seconds
+        }
+        guard let seconds else {
+            return .failure(
+                PlanProblem("must be whole days (\"30d\") or a duration (\"720h\") (got \"\(shown(text))\")"))
+        }
+        guard seconds >= 3600, seconds <= 366 * 86_400 else {
+            return .failure(PlanProblem("must be from 1h to 366d (got \"\(shown(text))\")"))
+        }
+        return .success(seconds)
     }
 }
 

@@ -50,6 +50,10 @@ public struct DrillReport: Codable, Sendable, Equatable {
     public var thresholds: [ThresholdResult]?
     /// The game day: phases, holds, participants' feedback beside the measurements, hypotheses, notes.
     public var gameDay: GameDayReport?
+    /// What the team's Prometheus showed: expected alerts with time to detect and resolve, false alarms.
+    public var monitoring: MonitoringReport?
+    /// Availability, burn rates and error-budget share against `slo.availability`.
+    public var availability: AvailabilityReport?
 
     public init(
         schemaVersion: Int = DrillReport.currentSchemaVersion, tool: ToolInfo, status: RunStatus,

@@ -53,7 +53,17 @@ extension HTMLReportRenderer.Page {
             rows.append(faultRow(nil, impact))
         }
         open("faults", "Faults and recovery")
-        let titles = ["Fault", "Window", "Applied", "Impact", "Depth", "Recovery", "Notice", "Rollback"]
+        var titles = ["Fault", "Window", "Applied", "Impact", "Depth", "Recovery", "Notice", "Rollback"]
+        // Time to detect (the alert) beside time to notice and recover, when the plan expects alerts.
+        if report.monitoring?.alerts.isEmpty == false {
+            titles.insert("Alert", at: 6)
+            rows = rows.enumerated().map { i, row in
+                var r = row
+                let name = i < faults.count ? faults[i].name : ""
+                r.cells.insert(alertCell(name) ?? "—", at: 6)
+                return r
+            }
+        }
         table(titles.map(Column.text), rows, class: "faults")
         close()
     }

@@ -79,6 +79,8 @@ extension HTMLReportRenderer {
             thresholds()
             objectives()
             faults()
+            monitoring()
+            availability()
             gameDay()
             incidents()
             audit()

@@ -90,6 +90,75 @@ public enum MarkdownSummaryRenderer {
             }
         }
 
+        if let a = r.availability {
+            out.append("")
+            out.append("## Availability and error budget")
+            out.append("")
+            out.append(
+                "- Availability **\(S.precise(a.availability))** against a target of \(S.precise(a.target)):"
+                    + " \(a.failed) of \(a.requests) requests failed or dropped.")
+            out.append(
+                "- Burn rate \(S.burn(a.burnRate)); at the drill's traffic (\(S.rate(a.requestRate)) requests/s) the"
+                    + " \(S.window(a.windowSeconds)) error budget is \(Int(a.budgetRequests.rounded()))"
+                    + " failed requests,"
+                    + " of which this drill consumed **\(S.precise(a.errorBudgetShare))**.")
+            if !a.faults.isEmpty {
+                out.append("")
+                out.append("| fault | requests | failed | error rate | burn rate |")
+                out.append("|---|---|---|---|---|")
+                for f in a.faults {
+                    out.append(
+                        "| \(escape(f.fault)) | \(f.requests) | \(f.failed) | \(S.percent(f.errorRate))"
+                            + " | \(S.burn(f.burnRate)) |"
+                    )
+                }
+            }
+        }
+
+        if let m = r.monitoring {
+            out.append("")
+            out.append("## Monitoring")
+            out.append("")
+            out.append(
+                "Alerts read from `\(m.prometheus)`: \(m.polls) polls"
+                    + (m.failedPolls > 0
+                        ? ", **\(m.failedPolls) failed**" + (m.lastError.map { " (\(escape($0)))" } ?? "") : "")
+                    + ".")
+            if !m.alerts.isEmpty {
+                out.append("")
+                out.append("| alert | fault | time to detect | within | time to notice | resolved | result |")
+                out.append("|---|---|---|---|---|---|---|")
+                for a in m.alerts {
+                    let impact = r.recovery?.faults.first { $0.fault == a.fault }
+                    let notice =
+                        impact?.notices.compactMap(\.timeToNoticeMs).min().map { S.seconds($0 / 1000) } ?? "–"
+                    let resolved =
+                        a.timeToResolveMs.map {
+                            $0 >= 0 ? "\(S.seconds($0 / 1000)) after recovery" : "before recovery"
+                        } ?? (a.firedAtMs == nil ? "–" : "still firing")
+                    let result =
+                        a.outcome == .detected || a.outcome == .faultNotRun
+                        ? a.outcome.rawValue : "**\(a.outcome.rawValue)**"
+                    out.append(
+                        "| `\(escape(a.alert))` | \(escape(a.fault)) | "
+                            + "\(a.timeToDetectMs.map { S.seconds($0 / 1000) } ?? "–") | "
+                            + "\(S.seconds(a.withinMs / 1000)) | \(notice) | \(resolved) | \(result) |")
+                }
+            }
+            out.append("")
+            if m.falseAlarms.isEmpty {
+                out.append("No alert fired outside the faults' windows.")
+            } else {
+                out.append("Alerts outside every fault:")
+                for f in m.falseAlarms {
+                    out.append(
+                        "- `\(escape(f.alert))` from \(S.seconds(f.firstMs / 1000))"
+                            + (f.resolvedMs.map { " to \(S.seconds($0 / 1000))" } ?? ", still firing")
+                            + (f.incident.map { " (unplanned incident #\($0))" } ?? " (a false alarm)"))
+                }
+            }
+        }
+
         if let a = r.audit {
             out.append("")
             out.append("## Audits")

@@ -65,6 +65,23 @@ public enum SummaryRenderer {
                         + (rec.unrecovered > 0 ? ", \(rec.unrecovered) NOT RECOVERED" : ""))
             }
         }
+        if let a = r.availability {
+            row("availability", availabilityLine(a))
+            for f in a.faults {
+                row("burn \(f.fault)", "\(burn(f.burnRate)) (errors \(percent(f.errorRate)) of \(f.requests) requests)")
+            }
+        }
+        if let m = r.monitoring {
+            for a in m.alerts { row("alert \(a.alert)", alertLine(a)) }
+            let unplanned = m.falseAlarms.filter { $0.incident == nil }
+            row(
+                "alarms",
+                unplanned.isEmpty
+                    ? "none outside the faults"
+                        + (m.failedPolls > 0 ? " (\(m.failedPolls) of \(m.polls) polls failed)" : "")
+                    : "\(unplanned.count) outside every fault: "
+                        + unplanned.prefix(3).map(\.alert).joined(separator: ", "))
+        }
         if let a = r.audit {
             row(
                 "audit",
@@ -99,6 +116,51 @@ public enum SummaryRenderer {
         if let reportPath { row("report", reportPath) }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// `99.52% (target 99.9%), burn rate 4.8×, 0.011% of the 30d error budget`
+    public static func availabilityLine(_ a: AvailabilityReport) -> String {
+        "\(precise(a.availability)) (target \(precise(a.target))), burn rate \(burn(a.burnRate)),"
+            + " \(precise(a.errorBudgetShare)) of the \(window(a.windowSeconds)) error budget"
+    }
+
+    /// A share with enough digits for nines: `99.952%`, `0.0113%`.
+    public static func precise(_ share: Double) -> String {
+        guard share.isFinite else { return "∞" }
+        let p = share * 100
+        if p == 0 || p == 100 { return fixed(p, 0) + "%" }
+        if p >= 99 { return fixed(p, 3) + "%" }
+        if p >= 1 { return fixed(p, 2) + "%" }
+        return String(format: "%.3g", p) + "%"
+    }
+
+    public static func burn(_ rate: Double) -> String { rate.isFinite ? fixed(rate, rate < 10 ? 2 : 1) + "×" : "∞" }
+
+    /// `30d`, `12h`.
+    public static func window(_ seconds: Double) -> String {
+        seconds.truncatingRemainder(dividingBy: 86_400) == 0
+            ? "\(Int(seconds / 86_400))d"
+            : seconds.truncatingRemainder(dividingBy: 3600) == 0
+                ? "\(Int(seconds / 3600))h" : SummaryRenderer.seconds(seconds)
+    }
+
+    /// `fault payment-outage: detected after 6.0s (within 2m), resolved 9.0s after recovery`
+    public static func alertLine(_ a: ExpectedAlertReport) -> String {
+        var line = "fault \(a.fault): "
+        switch a.outcome {
+        case .faultNotRun: return line + "the fault did not run"
+        case .missed: return line + "NEVER FIRED (expected within \(seconds(a.withinMs / 1000)))"
+        case .unmeasured: return line + "NOT MEASURED (Prometheus could not be read)"
+        case .detected, .late:
+            line += a.outcome == .late ? "LATE, fired after " : "detected after "
+            line += seconds((a.timeToDetectMs ?? 0) / 1000) + " (within \(seconds(a.withinMs / 1000)))"
+        }
+        if let t = a.timeToResolveMs {
+            line += t >= 0 ? ", resolved \(seconds(t / 1000)) after recovery" : ", resolved before recovery"
+        } else {
+            line += ", still firing at the end"
+        }
+        return line
     }
 
     /// `impact after 0.1s for 5.0s, worst errors 100%, recovered 0.1s after the fault, notice after 1.0s`

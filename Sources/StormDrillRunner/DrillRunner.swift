@@ -9,6 +9,7 @@ import ServiceLifecycle
 import StormDrillAnalysis
 import StormDrillEngine
 import StormDrillLive
+import StormDrillMonitoring
 import StormDrillPlan
 import StormDrillReport
 import UnixSignals
@@ -62,6 +63,10 @@ public struct DrillRunner: Sendable {
         public var onLive: (@Sendable (LiveInfo) -> Void)?
         /// A game day's gates continue by themselves this long after they hold (unattended rehearsals, CI).
         public var autoContinue: Duration?
+        /// Serve the driver's Prometheus metrics here (`GET /metrics`); the live view serves them too.
+        public var metrics: MetricsOptions?
+        /// Called once the metrics endpoint listens, with its port.
+        public var onMetrics: (@Sendable (Int) -> Void)?
 
         public init(
             outDirectory: String = "reports", eventLoops: Int = System.coreCount, stopGrace: TimeAmount = .seconds(5),
@@ -123,11 +128,37 @@ public struct DrillRunner: Sendable {
         case .url:
             break
         }
+        let wantsLive = options.live != nil || plan.gameDay != nil
+        var metrics: DriverMetrics?
+        if options.metrics != nil || wantsLive {
+            let exposition = embeddedServer?.exposition
+            metrics = DriverMetrics(
+                plan: plan.name,
+                runID: reportDirectory.map { ($0 as NSString).lastPathComponent } ?? plan.name,
+                version: StormDrillVersion.current,
+                faults: plan.faults.map { .init(name: $0.name, type: $0.action.typeName) },
+                phases: DrillService.phases, extra: exposition.map { e in [{ e.text() }] } ?? [])
+            metrics?.phaseChanged("starting")
+        }
+        if let metrics, let listen = options.metrics {
+            let onMetrics = options.onMetrics
+            // Listed before the drill, so a graceful shutdown stops it after the drill has written its report: the
+            // last scrape sees the final totals.
+            services.append(
+                .init(
+                    service: MetricsEndpoint(
+                        server: MetricsServer(
+                            host: listen.host, port: listen.port, metrics: metrics, logger: quietLogger(),
+                            onRunning: { port in onMetrics?(port) }),
+                        control: control, listen: listen),
+                    successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore, serviceName: "metrics"))
+        }
         var live: LiveView?
-        if options.live != nil || plan.gameDay != nil {
+        if wantsLive {
+            let exposition = metrics.map { m in { @Sendable in m.exposition() } }
             let view = LiveView(
                 plan: plan, options: options.live ?? LiveOptions(), reportDirectory: reportDirectory,
-                startedAt: startedAtDate, logger: logger)
+                startedAt: startedAtDate, logger: logger, metrics: exposition)
             if let problem = view.problem { control.recordProblem(problem) }
             live = view
             // It ends on its own once the drill has told every client the drill is over.
@@ -139,7 +170,7 @@ public struct DrillRunner: Sendable {
         let drill = DrillService(
             runner: self, control: control, ports: ports, embedded: embeddedServer != nil,
             targetAddress: preflight.resolved.target,
-            reportDirectory: reportDirectory, startedAtDate: startedAtDate, live: live)
+            reportDirectory: reportDirectory, startedAtDate: startedAtDate, live: live, metrics: metrics)
         services.append(
             .init(
                 service: drill, successTerminationBehavior: .gracefullyShutdownGroup,
@@ -200,6 +231,22 @@ public struct DrillRunner: Sendable {
         var l = logger
         l.logLevel = .error
         return l
+    }
+}
+
+/// The metrics server inside the drill's group: a port it cannot bind is a problem in the report, not a crash.
+struct MetricsEndpoint: Service {
+    let server: MetricsServer
+    let control: RunControl
+    let listen: MetricsOptions
+
+    func run() async throws {
+        do {
+            try await server.run()
+        } catch {
+            control.recordProblem(
+                "cannot serve the metrics on \(listen.host):\(listen.port): \(String(describing: error).prefix(200))")
+        }
     }
 }
 

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import StormDrillAnalysis
 import StormDrillEngine
 import StormDrillLive
+import StormDrillMonitoring
 import StormDrillPlan
 import StormDrillReport
 
@@ -25,6 +26,11 @@ struct DrillService: Service {
     let startedAtDate: Date
     /// The live view and the game day, when the drill has one.
     let live: LiveView?
+    /// The driver's Prometheus metrics, when something serves them.
+    let metrics: DriverMetrics?
+
+    /// The values of `stormdrill_phase{phase}`: setting up, sending load, checking (audit), writing the report.
+    static let phases = ["starting", "load", "audit", "report"]
 
     private var plan: Plan { runner.loaded.plan }
 
@@ -153,7 +159,8 @@ struct DrillService: Service {
             plan: plan, proxies: proxies, target: supervisor, journal: runner.options.journal,
             reportDirectory: reportDirectory ?? "",
             onFailure: { [control] message in control.faultFailed(message) },
-            onTransition: { t in
+            onTransition: { [metrics] t in
+                metrics?.faultChanged(t.name, active: t.state == .applied)
                 await session?.faultChanged(
                     t.name, to: LiveSession.FaultState(rawValue: t.state.rawValue) ?? .failed, atMs: t.atMs,
                     actualStartMs: t.actualStartMs, actualEndMs: t.actualEndMs, reason: t.reason)
@@ -187,9 +194,51 @@ struct DrillService: Service {
         let probeTask = client.map { client in
             Task { await ProbeRunner(probes: checks.probes, baseURL: url, client: client).run(drillStart: start) }
         }
+        // The team's Prometheus is read through its own client, from the drill's start until the report.
+        let monitoringClient = plan.monitoring.map { _ in
+            HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+        }
+        let prometheus = plan.monitoring.flatMap { m in
+            monitoringClient.map { PrometheusQuery(baseURL: m.prometheus.description, client: $0) }
+        }
+        let alertTask = plan.monitoring.flatMap { m in
+            prometheus.map { q in
+                Task { await AlertWatcher(query: q, every: .nanoseconds(m.every.nanoseconds)).run(drillStart: start) }
+            }
+        }
+        let promQLProbes = plan.monitoring?.probes ?? []
+        let promQLProbeTask =
+            promQLProbes.isEmpty
+            ? nil
+            : prometheus.map { q in
+                Task { await PromQLProbeRunner(probes: promQLProbes, query: q).run(drillStart: start) }
+            }
+        // The platform's own monitoring as stop conditions (FIS-style): a trip stops the load like abortWhen's.
+        let promQLAborts = plan.monitoring?.abortWhen ?? []
+        let stopGrace = runner.options.stopGrace
+        let promQLAbortTask =
+            promQLAborts.isEmpty
+            ? nil
+            : prometheus.map { q in
+                Task { [control] in
+                    guard let trip = await PromQLAbortWatcher(conditions: promQLAborts, query: q).run(drillStart: start)
+                    else { return }
+                    control.aborted(
+                        AbortReport(
+                            condition: trip.condition.description, atMs: (trip.atMs * 10).rounded() / 10,
+                            observed: trip.observed.map { ($0 * 1000).rounded() / 1000 }),
+                        grace: stopGrace)
+                }
+            }
+        metrics?.phaseChanged("load")
         let result = await engine.run(startingAt: start)
+        // The final totals are the report's: published before anything else, so a scrape from now on sees them.
+        metrics?.publish(MetricsSnapshot(result: result, plan: engine.compiled, inFlight: 0))
+        metrics?.phaseChanged("audit")
         monitorTask.cancel()
         probeTask?.cancel()
+        promQLProbeTask?.cancel()
+        promQLAbortTask?.cancel()
         session?.setStatus(.ending)
         // A drill that stopped early asks no more questions; one that ran to its end keeps the last poll open
         // (beside the audit) for the poll window.
@@ -199,7 +248,9 @@ struct DrillService: Service {
         faultTask?.cancel()
         await faultTask?.value
         await monitorTask.value
-        let probes = checks.probes.isEmpty ? nil : await probeTask?.value
+        var probes = checks.probes.isEmpty ? nil : await probeTask?.value
+        if let more = await promQLProbeTask?.value { probes = (probes ?? []) + more }
+        await promQLAbortTask?.value
         // The audit looks every acknowledged order up again, after the faults are gone and before the target stops.
         var audit: AuditOutcome?
         if checks.audit != nil, control.signal != nil {
@@ -221,11 +272,22 @@ struct DrillService: Service {
         control.detachEngine()
         await engine.shutdown()
         await teardown()
+        metrics?.phaseChanged("report")
+        var alerts: AlertAnalysis.Watch?
+        if let alertTask, let m = plan.monitoring {
+            alertTask.cancel()
+            let timeline = await alertTask.value
+            alerts = AlertAnalysis.Watch(
+                prometheus: m.prometheus.description, polls: timeline.polls, failedPolls: timeline.failedPolls,
+                lastError: timeline.lastError, failedAtMs: timeline.failedAtMs, observed: timeline.intervals,
+                endMs: Double((NIODeadline.now() - start).nanoseconds) / 1e6)
+        }
+        try? await monitoringClient?.shutdown()
         await finishAndRecord(
             result: result, targetURL: url.description, reportDirectory: reportDirectory,
             startedAt: startedAt, connections: engine.connectionCount,
             faults: plan.faults.isEmpty ? nil : await controller.report(), probes: probes, audit: audit,
-            clock: clock.scenario)
+            clock: clock.scenario, alerts: alerts)
     }
 
     /// A client for probes and the audit: a handful of connections, no redirects, no retries.
@@ -249,8 +311,8 @@ struct DrillService: Service {
         let load = plan.loadDuration.nanoseconds
         let stopGrace = runner.options.stopGrace
         let start = clock.start
-        return Task { [control] in
-            guard onProgress != nil || !conditions.isEmpty || session != nil else { return }
+        return Task { [control, metrics] in
+            guard onProgress != nil || !conditions.isEmpty || session != nil || metrics != nil else { return }
             var abort = AbortMonitor(conditions: conditions)
             var last = LiveSnapshot()
             var lastTime = 0.0
@@ -264,6 +326,7 @@ struct DrillService: Service {
                 }
                 tick += 1
                 let s = await engine.snapshot()
+                if let metrics { metrics.publish(await engine.metricsSnapshot()) }
                 let elapsed = Double(s.elapsedNanoseconds) / 1e9
                 let now = clock.now()
                 let scenario = clock.scenario
@@ -316,11 +379,12 @@ struct DrillService: Service {
     private func finishAndRecord(
         result: DrillResult, targetURL: String, reportDirectory: String?, startedAt: String? = nil,
         connections: Int? = nil, faults: [FaultReport]? = nil, probes: [ProbeReport]? = nil,
-        audit: AuditOutcome? = nil, clock: ScenarioClock? = nil
+        audit: AuditOutcome? = nil, clock: ScenarioClock? = nil, alerts: AlertAnalysis.Watch? = nil
     ) async {
         let outcome = await finish(
             result: result, targetURL: targetURL, reportDirectory: reportDirectory,
-            startedAt: startedAt, connections: connections, faults: faults, probes: probes, audit: audit, clock: clock)
+            startedAt: startedAt, connections: connections, faults: faults, probes: probes, audit: audit, clock: clock,
+            alerts: alerts)
         control.setOutcome(outcome)
         await live?.session.end(status: outcome.report.status.rawValue, reason: outcome.report.interruption)
     }
@@ -328,7 +392,7 @@ struct DrillService: Service {
     func finish(
         result: DrillResult, targetURL: String, reportDirectory: String?, startedAt: String? = nil,
         connections: Int? = nil, faults: [FaultReport]? = nil, probes: [ProbeReport]? = nil,
-        audit: AuditOutcome? = nil, clock: ScenarioClock? = nil
+        audit: AuditOutcome? = nil, clock: ScenarioClock? = nil, alerts: AlertAnalysis.Watch? = nil
     ) async -> DrillOutcome {
         let signal = control.signal
         var status = RunStatus.completed
@@ -349,7 +413,7 @@ struct DrillService: Service {
         let report = finishReport(
             result: result, targetURL: targetURL, status: status, interruption: interruption,
             startedAt: startedAt, connections: connections, faults: faults ?? (plan.faults.isEmpty ? nil : []),
-            probes: probes, audit: audit, clock: clock
+            probes: probes, audit: audit, clock: clock, alerts: alerts
         ).redacted(by: plan.redactor)
         var path: String?
         var writeError: String?
@@ -381,7 +445,7 @@ struct DrillService: Service {
     private func finishReport(
         result: DrillResult, targetURL: String, status: RunStatus, interruption: String?, startedAt: String? = nil,
         connections: Int? = nil, faults: [FaultReport]? = nil, probes: [ProbeReport]? = nil,
-        audit: AuditOutcome? = nil, clock: ScenarioClock? = nil
+        audit: AuditOutcome? = nil, clock: ScenarioClock? = nil, alerts: AlertAnalysis.Watch? = nil
     ) -> DrillReport {
         var embeddedName: String?
         if case .embedded(let name) = plan.target.endpoint { embeddedName = name }
@@ -392,6 +456,7 @@ struct DrillService: Service {
             interruption: interruption, runProblems: control.problems, faults: faults, abort: control.abortReport,
             probes: probes, audit: audit)
         context.clock = clock
+        context.alerts = alerts
         if let session = live?.session, session.isGameDay {
             context.gameDayRecords = session.records
             context.gameDayDefinition = session.configuration.definition

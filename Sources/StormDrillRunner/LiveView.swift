@@ -23,7 +23,12 @@ final class LiveView: Sendable {
 
     /// - Parameters:
     ///   - reportDirectory: the run folder; the game-day journal goes into it.
-    init(plan: Plan, options: LiveOptions, reportDirectory: String?, startedAt: Date, logger: Logger) {
+    /// - Parameters:
+    ///   - metrics: the driver's Prometheus exposition, served as `GET /metrics`.
+    init(
+        plan: Plan, options: LiveOptions, reportDirectory: String?, startedAt: Date, logger: Logger,
+        metrics: (@Sendable () -> [UInt8])? = nil
+    ) {
         var problem: String?
         var journal: GameDayJournal?
         if let reportDirectory {
@@ -66,7 +71,8 @@ final class LiveView: Sendable {
         var quiet = logger
         quiet.logLevel = .error
         service = LiveViewService(
-            options: options, session: session, token: token, logger: quiet, ports: continuation, failure: failure)
+            options: options, session: session, token: token, logger: quiet, ports: continuation, failure: failure,
+            metrics: metrics)
         self.options = options
         self.clock = clock
         self.problem = problem

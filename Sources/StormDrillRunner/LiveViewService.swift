@@ -14,6 +14,7 @@ struct LiveViewService: Service {
     let logger: Logger
     let ports: AsyncStream<Int>.Continuation
     let failure: NIOLockedValueBox<String?>
+    let metrics: (@Sendable () -> [UInt8])?
 
     func run() async throws {
         // Its own thread: serving the pages never waits behind the load engine's loops, nor delays them.
@@ -21,7 +22,7 @@ struct LiveViewService: Service {
         let ports = self.ports
         let server = LiveServer(
             host: options.host, port: options.port, session: session, token: token, eventLoopGroup: group,
-            logger: logger, onRunning: { port in ports.yield(port) })
+            logger: logger, metrics: metrics, onRunning: { port in ports.yield(port) })
         do {
             try await server.run()
         } catch {

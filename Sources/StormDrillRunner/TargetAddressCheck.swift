@@ -17,7 +17,7 @@ public struct TargetAddressCheck: Sendable {
         public var role: Role
 
         public enum Role: Sendable, Hashable {
-            case target, readiness
+            case target, readiness, monitoring
             case dependency(Int)
         }
     }
@@ -58,6 +58,11 @@ public struct TargetAddressCheck: Sendable {
         if let ready = plan.target.process?.ready {
             out.append(
                 Destination(source: "target.process.ready", host: ready.host, port: ready.port, role: .readiness))
+        }
+        if let prometheus = plan.monitoring?.prometheus {
+            out.append(
+                Destination(
+                    source: "monitoring.prometheus", host: prometheus.host, port: prometheus.port, role: .monitoring))
         }
         for (i, d) in plan.dependencies.enumerated() {
             out.append(
@@ -103,6 +108,12 @@ public struct TargetAddressCheck: Sendable {
             case .dependency(let i):
                 // The proxy connects to the address just checked, not to a name that could resolve elsewhere later.
                 if let ip = first.ipAddress { resolved.plan.dependencies[i].upstream.host = ip }
+            case .monitoring:
+                // Over plain HTTP the watcher connects to the checked address itself (over TLS the certificate
+                // names the host, so the name stays and is looked up again by the HTTP client).
+                if resolved.plan.monitoring?.prometheus.isTLS == false, let ip = first.ipAddress {
+                    resolved.plan.monitoring?.prometheus.host = ip
+                }
             case .readiness:
                 break
             }

@@ -70,6 +70,14 @@ struct RunCommand: AsyncParsableCommand {
             valueName: "host"))
     var allowTarget: [String] = []
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Serve the driver's Prometheus metrics on this address (GET /metrics), for the whole drill;"
+                + " a bare port listens on 127.0.0.1. A host other than loopback must be given explicitly.",
+            valueName: "[host:]port"))
+    var metrics: String?
+
     func validate() throws {
         if let eventLoops, eventLoops < 1 || eventLoops > 256 {
             throw ValidationError("--event-loops must be between 1 and 256")
@@ -80,6 +88,10 @@ struct RunCommand: AsyncParsableCommand {
         _ = try VarOverrides.parse(vars)
         if let autoContinue, PlanDuration(parsing: autoContinue) == nil {
             throw ValidationError("--auto-continue needs a duration such as 0s, 10s or 2m (got \"\(autoContinue)\")")
+        }
+        if let metrics, MetricsOptions.parse(metrics) == nil {
+            throw ValidationError(
+                "--metrics needs [HOST:]PORT, such as 9464, 127.0.0.1:9464 or 0.0.0.0:9464 (got \"\(metrics)\")")
         }
         if let live, LiveOptions.parse(live) == nil {
             throw ValidationError(
@@ -154,6 +166,18 @@ struct RunCommand: AsyncParsableCommand {
         }
         options.onProgress = { update in progress.show(update) }
         options.live = live.flatMap(LiveOptions.parse)
+        let requestedMetrics = metrics.flatMap(MetricsOptions.parse)
+        options.metrics = requestedMetrics
+        options.onMetrics = { port in
+            guard let listen = requestedMetrics else { return }
+            var text = ""
+            if !listen.isLoopback {
+                text +=
+                    "stormdrill: warning: the metrics listen on \(listen.host):\(port), reachable from the network\n"
+            }
+            if !quiet || !listen.isLoopback { text += "metrics: http://\(listen.host):\(port)/metrics\n" }
+            FileHandleOutput.standardError.write(text)
+        }
         options.autoContinue = autoContinue.flatMap(PlanDuration.init(parsing:)).map { .nanoseconds($0.nanoseconds) }
         options.onLive = { info in
             progress.finish()

@@ -117,6 +117,13 @@ enum ChildProcess {
             }
         }
 
+        /// What has arrived so far (the pipe may still be open).
+        func snapshot() -> String {
+            lock.lock()
+            defer { lock.unlock() }
+            return String(decoding: data, as: UTF8.self)
+        }
+
         func text() -> String {
             _ = done.wait(timeout: .now() + 5)
             lock.lock()
