@@ -126,12 +126,24 @@ public enum MarkdownSummaryRenderer {
                     + ".")
             if !m.alerts.isEmpty {
                 out.append("")
-                out.append("| alert | fault | time to detect | within | time to notice | resolved | result |")
-                out.append("|---|---|---|---|---|---|---|")
+                // Per fault, side by side: the alert (detect), the probes (notice), the facilitator (announce, a
+                // game day's) and the platform (recover).
+                out.append(
+                    "| alert | fault | time to detect | within | time to notice | time to announce | time to recover"
+                        + " | resolved | result |")
+                out.append("|---|---|---|---|---|---|---|---|---|")
                 for a in m.alerts {
                     let impact = r.recovery?.faults.first { $0.fault == a.fault }
                     let notice =
                         impact?.notices.compactMap(\.timeToNoticeMs).min().map { S.seconds($0 / 1000) } ?? "–"
+                    let announce =
+                        r.gameDay?.faults.first { $0.fault == a.fault }?.timeToAnnounceMs.map { S.seconds($0 / 1000) }
+                        ?? "–"
+                    let recover =
+                        impact.map { f in
+                            !f.impacted
+                                ? "no impact" : f.timeToRecoverMs.map { S.seconds($0 / 1000) } ?? "not recovered"
+                        } ?? "–"
                     let resolved =
                         a.timeToResolveMs.map {
                             $0 >= 0 ? "\(S.seconds($0 / 1000)) after recovery" : "before recovery"
@@ -142,7 +154,8 @@ public enum MarkdownSummaryRenderer {
                     out.append(
                         "| `\(escape(a.alert))` | \(escape(a.fault)) | "
                             + "\(a.timeToDetectMs.map { S.seconds($0 / 1000) } ?? "–") | "
-                            + "\(S.seconds(a.withinMs / 1000)) | \(notice) | \(resolved) | \(result) |")
+                            + "\(S.seconds(a.withinMs / 1000)) | \(notice) | \(announce) | \(recover) | \(resolved)"
+                            + " | \(result) |")
                 }
             }
             out.append("")

@@ -54,7 +54,12 @@ public enum SummaryRenderer {
             row("recovery", "not measured: no healthy stretch before or after the faults to compare with")
         } else if let rec = r.recovery {
             for f in rec.faults {
-                row("recovery \(f.fault)", recoveryLine(f))
+                var line = recoveryLine(f)
+                // Time to detect beside time to notice: the first expected alert of the fault.
+                if let a = r.monitoring?.alerts.first(where: { $0.fault == f.fault }) {
+                    line += a.timeToDetectMs.map { ", alert after \(seconds($0 / 1000))" } ?? ", NO ALERT"
+                }
+                row("recovery \(f.fault)", line)
             }
             let unplanned = rec.incidents.filter { $0.fault == nil }
             if !rec.incidents.isEmpty {

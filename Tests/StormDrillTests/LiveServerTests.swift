@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 import StormDrillLive
+import StormDrillMonitoring
 import StormDrillReport
 import Synchronization
 import Testing
@@ -79,7 +80,9 @@ extension StormDrillTests {
             }
         }
 
-        static func start(gameDay: Bool = true, capacity: Int = 10_000) async throws -> Running {
+        static func start(
+            gameDay: Bool = true, capacity: Int = 10_000, metrics: (@Sendable () -> [UInt8])? = nil
+        ) async throws -> Running {
             let folder = Repository.temporaryDirectory("live-server")
             let journalPath = folder + "/" + GameDayRecord.fileName
             let journal = try GameDayJournal(path: journalPath)
@@ -100,7 +103,7 @@ extension StormDrillTests {
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             let server = LiveServer(
-                host: "127.0.0.1", port: 0, session: session, token: token, eventLoopGroup: loops,
+                host: "127.0.0.1", port: 0, session: session, token: token, eventLoopGroup: loops, metrics: metrics,
                 onRunning: { continuation.yield($0) })
             var logger = Logger(label: "live-test")
             logger.logLevel = .error
@@ -120,6 +123,20 @@ extension StormDrillTests {
 
         static func journalTypes(_ path: String) throws -> [String] {
             try GameDayRecord.read(path: path).records.map(\.type.rawValue)
+        }
+
+        @Test("GET /metrics serves the driver's Prometheus exposition when the drill has it, and 404 otherwise")
+        func metricsRoute() async throws {
+            let metrics = DriverMetrics(plan: "live-test", runID: "run-1", version: "test")
+            let live = try await Self.start(metrics: { metrics.exposition() })
+            defer { Task { await live.stop() } }
+            let r = try await TestHTTP.request(port: live.port, path: "/metrics")
+            #expect(r.status == 200)
+            #expect(r.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            #expect(r.body.contains(#"stormdrill_info{plan="live-test",run_id="run-1",version="test"} 1"#), "\(r.body)")
+            let plain = try await Self.start()
+            defer { Task { await plain.stop() } }
+            #expect(try await TestHTTP.request(port: plain.port, path: "/metrics").status == 404)
         }
 
         @Test("every facilitator action without the token (or with a wrong one) answers 401 and changes nothing")

@@ -163,6 +163,8 @@ extension StormDrillTests {
             #expect(!report.reasons.contains { $0.contains("PaymentDown") }, "\(report.reasons)")
             let md = MarkdownSummaryRenderer.render(report)
             #expect(md.contains("## Monitoring") && md.contains("`PaymentDown`"))
+            #expect(md.contains("| time to detect | within | time to notice | time to announce | time to recover |"))
+            #expect(SummaryRenderer.render(report, reportPath: nil).contains(", alert after "))
             #expect(HTMLReportRenderer.render(report).contains("id=\"monitoring\""))
             // The series go stale when the driver exits: read each one's last sample.
             let total = try await prometheus.query("sum(last_over_time(stormdrill_requests_total[10m]))")
