@@ -14,7 +14,9 @@ extension ReportBuilder {
         var availability: AvailabilityReport?
     }
 
-    static func makeChecks(result: DrillResult, context: RunContext, timeline: [TimelineEntry]) -> Checks {
+    static func makeChecks(
+        result: DrillResult, totals: Totals, context: RunContext, timeline: [TimelineEntry]
+    ) -> Checks {
         let plan = context.plan
         var checks = Checks()
         guard result.journeysStarted > 0 || result.dropped > 0 else {
@@ -42,13 +44,10 @@ extension ReportBuilder {
         }
         checks.recovery = recovery
         if let target = plan.slo.availability {
-            let totals = makeTotals(result)
-            let load =
-                Double(max(result.loadEndedNanoseconds, min(result.elapsedNanoseconds, result.plannedLoadNanoseconds)))
-                / 1e9
             checks.availability = ErrorBudget.analyze(
                 target: target, windowSeconds: plan.slo.windowSeconds, totals: totals, timeline: result.timeline,
-                bucketMs: Double(DrillResult.bucketNanoseconds) / 1e6, faults: windows, loadSeconds: load)
+                bucketMs: Double(DrillResult.bucketNanoseconds) / 1e6, faults: windows,
+                loadSeconds: loadSeconds(result))
         }
         if let monitoring = plan.monitoring, let watch = context.alerts {
             checks.monitoring = AlertAnalysis.analyze(

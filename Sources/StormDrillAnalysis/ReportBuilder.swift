@@ -74,7 +74,7 @@ public enum ReportBuilder {
         let slo = SLOEvaluation.evaluate(plan.slo, latency: result.requests.latency, errorRate: totals.errorRate)
         let generator = makeGenerator(result)
         let timeline = Timeline.perSecond(result, plan: plan, clock: context.clock)
-        let checks = makeChecks(result: result, context: context, timeline: timeline)
+        let checks = makeChecks(result: result, totals: totals, context: context, timeline: timeline)
         let verdict = VerdictRules.decide(
             slo: slo, generator: generator, totals: totals, runProblems: context.runProblems,
             thresholds: checks.thresholds ?? [], faults: context.faults ?? [], monitoring: checks.monitoring)
@@ -118,11 +118,16 @@ public enum ReportBuilder {
         return report
     }
 
+    /// The time the load ran (until the planned end or the stop), not the drain after it: what throughput and the
+    /// error budget's request rate are divided by.
+    static func loadSeconds(_ r: DrillResult) -> Double {
+        Double(max(r.loadEndedNanoseconds, min(r.elapsedNanoseconds, r.plannedLoadNanoseconds))) / 1e9
+    }
+
     static func makeTotals(_ r: DrillResult) -> Totals {
         let attempted = r.journeysOk + r.journeysFailed + r.dropped
         let errorRate = attempted > 0 ? Double(r.journeysFailed + r.dropped) / Double(attempted) : 0
-        // Throughput over the time the load ran (until the planned end or the stop), not the drain after it.
-        let window = Double(max(r.loadEndedNanoseconds, min(r.elapsedNanoseconds, r.plannedLoadNanoseconds))) / 1e9
+        let window = loadSeconds(r)
         let requests = r.requestsOk + r.requestsFailed
         return Totals(
             journeys: r.journeysStarted, journeysOk: r.journeysOk, journeysFailed: r.journeysFailed,

@@ -163,7 +163,4 @@ public struct MetricsSnapshot: Sendable, Equatable {
         lagMaxSeconds = max(lagMaxSeconds, o.lagMaxSeconds)
         elapsedNanoseconds = max(elapsedNanoseconds, o.elapsedNanoseconds)
     }
-
-    /// Requests completed or failed, over every step (report.json's `totals.requests`).
-    public var requests: Int { steps.reduce(0) { $0 + $1.count } }
 }

@@ -1,3 +1,4 @@
+import StormDrillPlan
 import StormDrillReport
 
 /// The firing intervals of alert series, built from successive polls of `ALERTS{alertstate="firing"}`. Pure: the
@@ -14,9 +15,7 @@ public struct AlertTimeline: Sendable, Equatable {
         }
 
         /// Name and labels in one sortable string.
-        var key: String {
-            alert + "{" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-        }
+        var key: String { ExpectedAlert.selector(alert, labels) }
 
         /// From one sample of `ALERTS`.
         public init?(sample labels: [String: String]) {
@@ -37,8 +36,6 @@ public struct AlertTimeline: Sendable, Equatable {
     public private(set) var failedPolls = 0
     public private(set) var failedAtMs: [Double] = []
     public private(set) var lastError: String?
-    /// Intervals not kept because ``maximumIntervals`` were reached.
-    public private(set) var dropped = 0
 
     public init() {}
 
@@ -58,8 +55,6 @@ public struct AlertTimeline: Sendable, Equatable {
                 intervals.append(
                     ObservedAlert(
                         alert: series.alert, labels: series.labels, firstMs: atMs, lastMs: atMs, resolvedMs: nil))
-            } else {
-                dropped += 1
             }
         }
     }

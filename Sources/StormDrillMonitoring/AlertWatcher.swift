@@ -19,26 +19,17 @@ public struct AlertWatcher: Sendable {
     /// Polls on whole multiples of `every` after `start` until cancelled; the timeline of what it saw.
     public func run(drillStart start: NIODeadline) async -> AlertTimeline {
         var timeline = AlertTimeline()
-        var tick: Int64 = 0
-        while !Task.isCancelled {
-            let due = start + .nanoseconds(every.nanoseconds * tick)
-            let wait = due - NIODeadline.now()
-            if wait.nanoseconds > 0 {
-                do { try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) } catch { break }
-            }
-            tick += 1
-            let atMs = Double((NIODeadline.now() - start).nanoseconds) / 1e6
+        await DrillTicks.run(from: start, every: every) {
+            let atMs = DrillTicks.atMs(since: start)
             do {
                 let samples = try await query.instant(Self.firing)
                 timeline.observe(
                     atMs: atMs, firing: Set(samples.compactMap { AlertTimeline.Series(sample: $0.labels) }))
             } catch {
-                if Task.isCancelled { break }
-                timeline.failed(atMs: atMs, error: error.description)
+                if Task.isCancelled { return false }
+                timeline.failed(atMs: atMs, error: String(describing: error))
             }
-            // A slow Prometheus must not make the watcher fall behind: skip the ticks that passed.
-            let now = NIODeadline.now()
-            while start + .nanoseconds(every.nanoseconds * tick) < now { tick += 1 }
+            return true
         }
         return timeline
     }

@@ -42,7 +42,6 @@ public final class DriverMetrics: Sendable {
     private struct State {
         var counters: [String: (counter: Counter, value: Int)] = [:]
         var histograms: [UInt8] = []
-        var last: MetricsSnapshot?
     }
 
     /// - Parameters:
@@ -107,7 +106,6 @@ public final class DriverMetrics: Sendable {
             count(&st, Self.requestsSent, [], s.requestsSent)
             count(&st, Self.dropped, [], s.dropped)
             st.histograms = histograms
-            st.last = s
         }
         registry.makeGauge(
             descriptor: Self.name("journeys", "in_flight", "Journeys in flight at the last merge."), labels: []
@@ -123,9 +121,6 @@ public final class DriverMetrics: Sendable {
             descriptor: Self.name("elapsed", "seconds", "Seconds since the drill start."), labels: []
         ).set(to: Double(s.elapsedNanoseconds) / 1e9)
     }
-
-    /// The last snapshot published.
-    public var last: MetricsSnapshot? { state.withLock { $0.last } }
 
     /// A fault went into or out of force.
     public func faultChanged(_ name: String, active: Bool) {

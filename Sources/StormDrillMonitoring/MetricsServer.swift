@@ -44,8 +44,8 @@ public struct MetricsServer: Service {
         try? await group.shutdownGracefully()
     }
 
-    /// The one route, for this server and for the live view's.
-    public static func router(_ metrics: DriverMetrics) -> Router<BasicRequestContext> {
+    /// The one route.
+    static func router(_ metrics: DriverMetrics) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/metrics") { _, _ in response(metrics) }
         return router

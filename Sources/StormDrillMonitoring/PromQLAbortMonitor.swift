@@ -43,24 +43,18 @@ public struct PromQLAbortWatcher: Sendable {
         drillStart start: NIODeadline
     ) async -> (condition: PromQLAbortCondition, observed: [Double], atMs: Double)? {
         var state = PromQLAbortState(conditions: conditions)
-        var tick: Int64 = 1
-        while !Task.isCancelled {
-            let wait = start + .seconds(tick) - NIODeadline.now()
-            if wait.nanoseconds > 0 {
-                do { try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) } catch { return nil }
-            }
-            tick += 1
+        var tripped: (condition: PromQLAbortCondition, observed: [Double], atMs: Double)?
+        await DrillTicks.run(from: start, every: .seconds(1), first: 1) {
             for (i, c) in conditions.enumerated() {
                 guard let samples = try? await query.instant(c.query) else { continue }
-                if Task.isCancelled { return nil }
+                if Task.isCancelled { return false }
                 if let trip = state.observe(i, value: samples.first?.value) {
-                    let atMs = Double((NIODeadline.now() - start).nanoseconds) / 1e6
-                    return (trip.condition, trip.observed, atMs)
+                    tripped = (trip.condition, trip.observed, DrillTicks.atMs(since: start))
+                    return false
                 }
             }
-            let now = NIODeadline.now()
-            while start + .seconds(tick) < now { tick += 1 }
+            return true
         }
-        return nil
+        return tripped
     }
 }

@@ -35,36 +35,25 @@ public struct PromQLProbeRunner: Sendable {
         var samples = 0
         var failed = 0
         var changes: [ProbeChange] = []
-        var tick: Int64 = 0
         let limited = PrometheusQuery(
             baseURL: query.baseURL, client: query.client, timeout: .nanoseconds(probe.timeout.nanoseconds))
-        while !Task.isCancelled {
-            let due = drillStart + .nanoseconds(tick * probe.every.nanoseconds)
-            tick += 1
-            let wait = due - NIODeadline.now()
-            if wait.nanoseconds > 0 {
-                do { try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) } catch { break }
-            }
-            if Task.isCancelled { break }
-            let result: Result<[PrometheusQuery.Sample], PrometheusQueryError>
+        await DrillTicks.run(from: drillStart, every: .nanoseconds(probe.every.nanoseconds)) {
+            let first: Double?
             do {
-                result = .success(try await limited.instant(probe.query))
+                first = try await limited.instant(probe.query).first?.value
             } catch {
-                result = .failure(error)
-            }
-            if Task.isCancelled { break }
-            let atMs = Double((NIODeadline.now() - drillStart).nanoseconds) / 1e6
-            samples += 1
-            let now = NIODeadline.now() - drillStart
-            tick = max(tick, now.nanoseconds / probe.every.nanoseconds + 1)
-            guard case .success(let vector) = result else {
+                if Task.isCancelled { return false }
+                samples += 1
                 failed += 1
-                continue
+                return true
             }
-            let holds = probe.condition.holds(vector.first?.value)
+            samples += 1
+            let holds = probe.condition.holds(first)
             if changes.last?.holds != holds {
+                let atMs = DrillTicks.atMs(since: drillStart)
                 changes.append(ProbeChange(atMs: (atMs * 10).rounded() / 10, holds: holds))
             }
+            return true
         }
         return ProbeReport(
             name: probe.name, request: Self.requestText(probe.query), condition: "first sample \(probe.condition)",

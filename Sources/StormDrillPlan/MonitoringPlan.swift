@@ -44,10 +44,12 @@ public struct ExpectedAlert: Sendable, Hashable {
     }
 
     /// `PaymentDown{dependency="payment"}`.
-    public var selector: String {
-        labels.isEmpty
-            ? alert
-            : alert + "{" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",")
-                + "}"
+    public var selector: String { ExpectedAlert.selector(alert, labels) }
+
+    /// An alert's name with its labels in PromQL selector form, labels sorted (the report's and the timeline's key).
+    public static func selector(_ alert: String, _ labels: [String: String]) -> String {
+        guard !labels.isEmpty else { return alert }
+        let pairs = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }
+        return alert + "{" + pairs.joined(separator: ",") + "}"
     }
 }

@@ -1,3 +1,5 @@
+import StormDrillPlan
+
 /// The report's `monitoring` section: what the team's Prometheus said during the drill (docs/report-format.md).
 public struct MonitoringReport: Codable, Sendable, Equatable {
     /// Prometheus's base URL.
@@ -50,12 +52,7 @@ public struct ObservedAlert: Codable, Sendable, Equatable {
     }
 
     /// `PaymentDown{dependency="payment",severity="page"}`.
-    public var selector: String {
-        labels.isEmpty
-            ? alert
-            : alert + "{" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",")
-                + "}"
-    }
+    public var selector: String { ExpectedAlert.selector(alert, labels) }
 }
 
 /// An expected alert and what became of it.

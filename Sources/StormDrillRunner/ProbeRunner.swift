@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import StormDrillEngine
+import StormDrillMonitoring
 import StormDrillPlan
 import StormDrillReport
 
@@ -28,30 +29,20 @@ struct ProbeRunner {
         var samples = 0
         var failed = 0
         var changes: [ProbeChange] = []
-        var tick: Int64 = 0
         let url = baseURL.description + probe.path
-        while !Task.isCancelled {
-            let due = drillStart + .nanoseconds(tick * probe.every.nanoseconds)
-            tick += 1
-            let wait = due - NIODeadline.now()
-            if wait.nanoseconds > 0 {
-                do { try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) } catch { break }
-            }
-            if Task.isCancelled { break }
+        await DrillTicks.run(from: drillStart, every: .nanoseconds(probe.every.nanoseconds)) {
             let timeout = Duration.nanoseconds(probe.timeout.nanoseconds)
             let holds = await Deadline.first(within: timeout) { await sample(probe, url: url) }
-            let atMs = Double((NIODeadline.now() - drillStart).nanoseconds) / 1e6
+            let atMs = DrillTicks.atMs(since: drillStart)
             samples += 1
-            // A slow probe skips the ticks it missed rather than firing a burst.
-            let now = NIODeadline.now() - drillStart
-            tick = max(tick, now.nanoseconds / probe.every.nanoseconds + 1)
             guard let holds else {
                 failed += 1
-                continue
+                return true
             }
             if changes.last?.holds != holds {
                 changes.append(ProbeChange(atMs: (atMs * 10).rounded() / 10, holds: holds))
             }
+            return true
         }
         return ProbeReport(
             name: probe.name, request: "\(probe.method.rawValue) \(probe.path)", condition: probe.condition.description,
